@@ -1,0 +1,84 @@
+package tokengate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"time"
+)
+
+// Claims are the verified claims of a token, typed. A Middleware puts them into
+// the request context; read them with [ClaimsFromContext].
+//
+// Wallet claims (Chain, WalletAddress, ...) follow the Picket-style access
+// token: they are empty when the token does not carry them. Provider-specific
+// claims not listed here are available through [Claims.Decode].
+type Claims struct {
+	// Issuer is the "iss" claim, empty when the token has none.
+	Issuer string
+	// Subject is the "sub" claim.
+	Subject string
+	// Audience is the "aud" claim; a single string in the token becomes a
+	// one-element slice.
+	Audience []string
+	// ExpiresAt is the "exp" claim. It is never zero for a verified token.
+	ExpiresAt time.Time
+	// NotBefore is the "nbf" claim, zero when absent.
+	NotBefore time.Time
+	// IssuedAt is the "iat" claim, zero when absent.
+	IssuedAt time.Time
+	// ID is the "jti" claim, or the "tid" claim when "jti" is absent.
+	ID string
+
+	// Chain is the "chain" claim, for example "ethereum" or "solana".
+	Chain string
+	// WalletAddress is the "walletAddress" claim.
+	WalletAddress string
+	// DisplayAddress is the "displayAddress" claim (for example an ENS name).
+	DisplayAddress string
+	// ContractAddress is the "contractAddress" claim.
+	ContractAddress string
+	// TokenBalance is the "tokenBalance" claim as an exact decimal; nil when
+	// absent. A token carries it as a decimal string such as "0.1337".
+	TokenBalance *big.Rat
+	// TokenIDs is the "tokenIds" claim; a single string in the token becomes a
+	// one-element slice.
+	TokenIDs []string
+	// Email is the "email" claim.
+	Email string
+
+	// raw is the verified payload, kept for Decode.
+	raw []byte
+}
+
+// Decode unmarshals the whole verified payload into v with encoding/json, so a
+// caller can read provider-specific claims (for example Refold's "org_id")
+// into a struct of its own. It fails when c holds no payload (Claims built by
+// hand rather than by a Middleware) or when the payload does not fit v.
+func (c *Claims) Decode(v any) error {
+	if c == nil || c.raw == nil {
+		return fmt.Errorf("tokengate: decode claims: no verified payload")
+	}
+	if err := json.Unmarshal(c.raw, v); err != nil {
+		return fmt.Errorf("tokengate: decode claims: %w", err)
+	}
+	return nil
+}
+
+type claimsKey struct{}
+
+// ContextWithClaims returns a copy of ctx that carries c. The middleware uses
+// it; tests and adapters may use it to hand claims to code that reads them
+// with [ClaimsFromContext].
+func ContextWithClaims(ctx context.Context, c *Claims) context.Context {
+	return context.WithValue(ctx, claimsKey{}, c)
+}
+
+// ClaimsFromContext returns the claims a Middleware put into ctx. It reports
+// false when there are none, for example on a route without the middleware or
+// when credentials are optional and the request carried no token.
+func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
+	c, ok := ctx.Value(claimsKey{}).(*Claims)
+	return c, ok && c != nil
+}

@@ -1,0 +1,316 @@
+package tokengate
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// KeySource supplies the keys that verify tokens of one issuer (see
+// [WithIssuer]) or of tokens no issuer matches (see [WithKeys]). Build one with
+// [JWKS], [HMACSecret], [HMACKey], [PublicKey] or [KeySet]. A source given
+// invalid input does not fail at once: New reports the problem.
+type KeySource interface {
+	// open validates the source against the middleware's configuration and
+	// returns what the middleware consults for each token.
+	open(env *sourceEnv) (keyProvider, error)
+}
+
+// sourceEnv is what a key source learns of the middleware when it opens.
+type sourceEnv struct {
+	algs   algSet
+	logger *slog.Logger
+}
+
+// keyProvider finds the key for a token's kid and alg. Implementations are
+// safe for concurrent use.
+type keyProvider interface {
+	lookup(ctx context.Context, kid string, alg jwa.SignatureAlgorithm) (*key, error)
+	close()
+}
+
+// key is one verification key, bound to exactly one algorithm.
+type key struct {
+	kid      string
+	alg      jwa.SignatureAlgorithm
+	raw      any // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey or []byte
+	verifier jws.Verifier
+}
+
+// algSet is the set of accepted signature algorithms.
+type algSet map[jwa.SignatureAlgorithm]bool
+
+// supportedAlgs are the algorithms tokengate verifies; "none" is never among
+// them.
+var supportedAlgs = []jwa.SignatureAlgorithm{
+	jwa.RS256, jwa.RS384, jwa.RS512,
+	jwa.PS256, jwa.PS384, jwa.PS512,
+	jwa.ES256, jwa.ES384, jwa.ES512,
+	jwa.EdDSA,
+	jwa.HS256, jwa.HS384, jwa.HS512,
+}
+
+// newKey checks that raw is a key fit for alg (RSA of at least 2048 bits with
+// e = 65537, an EC key on the curve alg names, an Ed25519 key, an HMAC secret
+// at least as long as the hash) and binds them.
+func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
+	if !slices.Contains(supportedAlgs, alg) {
+		return nil, fmt.Errorf("unsupported algorithm %q", alg)
+	}
+	switch alg {
+	case jwa.RS256, jwa.RS384, jwa.RS512, jwa.PS256, jwa.PS384, jwa.PS512:
+		k, ok := raw.(*rsa.PublicKey)
+		if !ok {
+			return nil, keyTypeError(alg, raw, "*rsa.PublicKey")
+		}
+		if k.N == nil || k.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("%s key is shorter than 2048 bits", alg)
+		}
+		if k.E != 65537 {
+			return nil, fmt.Errorf("%s key exponent is not 65537", alg)
+		}
+	case jwa.ES256, jwa.ES384, jwa.ES512:
+		k, ok := raw.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, keyTypeError(alg, raw, "*ecdsa.PublicKey")
+		}
+		want := map[jwa.SignatureAlgorithm]elliptic.Curve{
+			jwa.ES256: elliptic.P256(), jwa.ES384: elliptic.P384(), jwa.ES512: elliptic.P521(),
+		}[alg]
+		if k.Curve != want {
+			return nil, fmt.Errorf("%s needs an EC key on %s", alg, want.Params().Name)
+		}
+	case jwa.EdDSA:
+		k, ok := raw.(ed25519.PublicKey)
+		if !ok {
+			return nil, keyTypeError(alg, raw, "ed25519.PublicKey")
+		}
+		if len(k) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("EdDSA key has %d bytes, want %d", len(k), ed25519.PublicKeySize)
+		}
+	default: // HS256, HS384, HS512
+		k, ok := raw.([]byte)
+		if !ok {
+			return nil, keyTypeError(alg, raw, "[]byte")
+		}
+		min := map[jwa.SignatureAlgorithm]int{jwa.HS256: 32, jwa.HS384: 48, jwa.HS512: 64}[alg]
+		if len(k) < min {
+			return nil, fmt.Errorf("%s secret has %d bytes, want at least %d", alg, len(k), min)
+		}
+		raw = slices.Clone(k)
+	}
+	v, err := jws.NewVerifier(alg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", alg, err)
+	}
+	return &key{kid: kid, alg: alg, raw: raw, verifier: v}, nil
+}
+
+func keyTypeError(alg jwa.SignatureAlgorithm, raw any, want string) error {
+	switch raw.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+		return fmt.Errorf("%s key is a private key; pass its public key", alg)
+	}
+	return fmt.Errorf("%s needs a %s, got %T", alg, want, raw)
+}
+
+// keyFromJWK turns one JWK into a key. It refuses keys marked "use": "enc",
+// keys whose key_ops exclude "verify", private keys, and symmetric keys unless
+// allowSecret. A JWK without "alg" gets the one its type implies (ES* by
+// curve, EdDSA for Ed25519, RS256 for RSA); symmetric keys must name theirs.
+func keyFromJWK(k jwk.Key, allowSecret bool) (*key, error) {
+	if u := k.KeyUsage(); u != "" && u != string(jwk.ForSignature) {
+		return nil, fmt.Errorf("key %q is for %q, not signatures", k.KeyID(), u)
+	}
+	if ops := k.KeyOps(); len(ops) > 0 && !slices.Contains(ops, jwk.KeyOpVerify) {
+		return nil, fmt.Errorf("key %q key_ops exclude verify", k.KeyID())
+	}
+	if priv, err := jwk.IsPrivateKey(k); err == nil && priv {
+		return nil, fmt.Errorf("key %q holds private key material", k.KeyID())
+	}
+	var raw any
+	if err := k.Raw(&raw); err != nil {
+		return nil, fmt.Errorf("key %q: %w", k.KeyID(), err)
+	}
+	alg := jwa.SignatureAlgorithm(k.Algorithm().String())
+	switch r := raw.(type) {
+	case []byte:
+		if !allowSecret {
+			return nil, fmt.Errorf("key %q is a symmetric key in a public key set", k.KeyID())
+		}
+		if alg == "" {
+			return nil, fmt.Errorf("symmetric key %q names no alg", k.KeyID())
+		}
+	case *ecdsa.PublicKey:
+		if alg == "" {
+			alg = map[string]jwa.SignatureAlgorithm{"P-256": jwa.ES256, "P-384": jwa.ES384, "P-521": jwa.ES512}[r.Curve.Params().Name]
+		}
+	case ed25519.PublicKey:
+		if alg == "" {
+			alg = jwa.EdDSA
+		}
+	case *rsa.PublicKey:
+		if alg == "" {
+			alg = jwa.RS256
+		}
+	}
+	if alg == "" {
+		return nil, fmt.Errorf("key %q: no algorithm fits its type", k.KeyID())
+	}
+	kk, err := newKey(k.KeyID(), alg, raw)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", k.KeyID(), err)
+	}
+	return kk, nil
+}
+
+// keyring is an immutable set of keys.
+type keyring struct {
+	keys  []*key
+	byKid map[string]*key
+}
+
+func newKeyring(keys []*key) (*keyring, error) {
+	kr := &keyring{keys: keys, byKid: make(map[string]*key, len(keys))}
+	for _, k := range keys {
+		if k.kid == "" {
+			continue
+		}
+		if _, dup := kr.byKid[k.kid]; dup {
+			return nil, fmt.Errorf("two keys with kid %q", k.kid)
+		}
+		kr.byKid[k.kid] = k
+	}
+	return kr, nil
+}
+
+// lookup finds the key for a token. A token with a kid uses the key of that
+// kid; failing that, the one key without a kid that has the token's alg. A
+// token without a kid is accepted only when exactly one key has its alg. The
+// caller still compares the key's algorithm with the header's.
+func (kr *keyring) lookup(kid string, alg jwa.SignatureAlgorithm) (*key, error) {
+	if kid != "" {
+		if k, ok := kr.byKid[kid]; ok {
+			return k, nil
+		}
+	}
+	var found *key
+	n, sameAlg := 0, 0
+	for _, k := range kr.keys {
+		if kid != "" && k.kid != "" {
+			continue
+		}
+		n++
+		if k.alg == alg {
+			found = k
+			sameAlg++
+		}
+	}
+	switch {
+	case sameAlg == 1:
+		return found, nil
+	case sameAlg > 1:
+		return nil, fmt.Errorf("%w: %d keys could verify a token without kid", ErrUnknownKey, sameAlg)
+	case n > 0:
+		return nil, fmt.Errorf("%w: no key for alg %s", ErrAlgorithm, alg)
+	default:
+		return nil, fmt.Errorf("%w: no key with that kid", ErrUnknownKey)
+	}
+}
+
+// staticSource is a fixed set of keys: HMACSecret, HMACKey, PublicKey, KeySet.
+type staticSource struct {
+	keys []*key
+	err  error
+}
+
+type staticProvider struct{ ring *keyring }
+
+func (s *staticSource) open(env *sourceEnv) (keyProvider, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if len(s.keys) == 0 {
+		return nil, errors.New("key source holds no key")
+	}
+	for _, k := range s.keys {
+		if !env.algs[k.alg] {
+			return nil, fmt.Errorf("key algorithm %s is not in WithAlgorithms", k.alg)
+		}
+	}
+	ring, err := newKeyring(s.keys)
+	if err != nil {
+		return nil, err
+	}
+	return staticProvider{ring}, nil
+}
+
+func (p staticProvider) lookup(_ context.Context, kid string, alg jwa.SignatureAlgorithm) (*key, error) {
+	return p.ring.lookup(kid, alg)
+}
+
+func (staticProvider) close() {}
+
+// HMACSecret is an HS256 key source: the shared secret of, for example, a
+// Ramper app or a Refold integration. New fails when the secret is shorter
+// than 32 bytes. The secret is copied. Use [HMACKey] for HS384 or HS512.
+func HMACSecret(secret []byte) KeySource {
+	return HMACKey(jwa.HS256, secret)
+}
+
+// HMACKey is an HMAC key source for HS256, HS384 or HS512. New fails when the
+// secret is shorter than the hash (32, 48, 64 bytes) or alg is not an HMAC
+// algorithm. The secret is copied.
+func HMACKey(alg jwa.SignatureAlgorithm, secret []byte) KeySource {
+	switch alg {
+	case jwa.HS256, jwa.HS384, jwa.HS512:
+	default:
+		return &staticSource{err: fmt.Errorf("HMACKey: %q is not an HMAC algorithm", alg)}
+	}
+	k, err := newKey("", alg, secret)
+	return &staticSource{keys: []*key{k}, err: err}
+}
+
+// PublicKey is a key source of one public key that verifies with alg only:
+// an *rsa.PublicKey of at least 2048 bits with e = 65537 for RS*/PS*, an
+// *ecdsa.PublicKey on the matching curve for ES256/ES384/ES512, or an
+// ed25519.PublicKey for EdDSA. New fails on any other combination, and on a
+// private key.
+func PublicKey(alg jwa.SignatureAlgorithm, pub crypto.PublicKey) KeySource {
+	if alg.IsSymmetric() {
+		return &staticSource{err: fmt.Errorf("PublicKey: %s is symmetric; use HMACKey", alg)}
+	}
+	k, err := newKey("", alg, pub)
+	return &staticSource{keys: []*key{k}, err: err}
+}
+
+// KeySet is a key source of a static JWK set, each key bound to its "alg"
+// (or the one its type implies). New fails when any key is unusable: private
+// key material, "use": "enc", a weak or mismatched key, or two keys with the
+// same kid. Symmetric ("oct") keys are allowed here when they name their alg.
+func KeySet(set jwk.Set) KeySource {
+	if set == nil || set.Len() == 0 {
+		return &staticSource{err: errors.New("KeySet: empty key set")}
+	}
+	keys := make([]*key, 0, set.Len())
+	for i := 0; i < set.Len(); i++ {
+		jk, _ := set.Key(i)
+		k, err := keyFromJWK(jk, true)
+		if err != nil {
+			return &staticSource{err: fmt.Errorf("KeySet: %w", err)}
+		}
+		keys = append(keys, k)
+	}
+	return &staticSource{keys: keys}
+}

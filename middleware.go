@@ -1,0 +1,168 @@
+package tokengate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+)
+
+// Middleware verifies Bearer tokens. Build it with [New]; it is immutable
+// afterwards and safe for concurrent use. Call [Middleware.Close] when done
+// with it, to stop background key refreshes.
+type Middleware struct {
+	issuers      map[string]keyProvider
+	fallback     keyProvider
+	algs         algSet
+	audience     []string
+	skew         time.Duration
+	maxLifetime  time.Duration
+	extractor    Extractor
+	optional     bool
+	errorHandler func(http.ResponseWriter, *http.Request, error)
+	logger       *slog.Logger
+	realm        string
+	now          func() time.Time
+
+	closeOnce sync.Once
+}
+
+// New builds a Middleware from opts. It needs at least one key source
+// ([WithIssuer] or [WithKeys]) and fails, with an error wrapping [ErrConfig],
+// on any invalid option or key; it never panics. Key sources that fetch (such
+// as [JWKS]) start their background work here; [Middleware.Close] stops it.
+func New(opts ...Option) (*Middleware, error) {
+	cfg := config{realm: "api", now: time.Now, extractor: FromAuthHeader()}
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil option", ErrConfig)
+		}
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
+	if len(cfg.issuers) == 0 && cfg.fallback == nil {
+		return nil, fmt.Errorf("%w: no key source: use WithIssuer or WithKeys", ErrConfig)
+	}
+	algs := cfg.algs
+	if algs == nil {
+		algs = supportedAlgs
+	}
+	m := &Middleware{
+		issuers:      make(map[string]keyProvider, len(cfg.issuers)),
+		algs:         make(algSet, len(algs)),
+		audience:     cfg.audience,
+		skew:         cfg.skew,
+		maxLifetime:  cfg.maxLifetime,
+		extractor:    cfg.extractor,
+		optional:     cfg.optional,
+		errorHandler: cfg.errorHandler,
+		logger:       cfg.logger,
+		realm:        cfg.realm,
+		now:          cfg.now,
+	}
+	for _, a := range algs {
+		m.algs[a] = true
+	}
+	env := &sourceEnv{algs: m.algs, logger: cfg.logger}
+	for _, s := range cfg.issuers {
+		p, err := s.keys.open(env)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("%w: WithIssuer(%q): %w", ErrConfig, s.iss, err)
+		}
+		m.issuers[s.iss] = p
+	}
+	if cfg.fallback != nil {
+		p, err := cfg.fallback.open(env)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("%w: WithKeys: %w", ErrConfig, err)
+		}
+		m.fallback = p
+	}
+	return m, nil
+}
+
+// Handler returns next wrapped: a request with a valid token reaches next
+// with its [Claims] in the context (see [ClaimsFromContext]); any other is
+// answered by the error handler (by default a RFC 6750 answer: 400, 401, or
+// 503) and never reaches next. With [WithCredentialsOptional], a request
+// without a token reaches next with no claims.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := m.Authenticate(r)
+		if err != nil {
+			if m.optional && errors.Is(err, ErrNoToken) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			m.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ContextWithClaims(r.Context(), c)))
+	})
+}
+
+// Authenticate extracts the token from r and verifies it. It returns the
+// claims, or an [*Error] wrapping a sentinel such as [ErrNoToken] (no token),
+// [ErrInvalidRequest] (malformed credentials) or one of [Middleware.Verify]'s.
+func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
+	tok, err := m.extractor(r)
+	switch {
+	case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrInvalidRequest):
+		err = fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+	case err == nil && tok == "":
+		err = ErrNoToken
+	}
+	if err != nil {
+		return nil, classify(err)
+	}
+	return m.Verify(r.Context(), tok)
+}
+
+// Verify verifies a raw compact token: form, header, issuer, key, signature
+// and claims, in that order. It returns the claims, or an [*Error] wrapping
+// one of [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
+// [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience] or
+// [ErrKeysUnavailable].
+func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, err := m.verify(ctx, token)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return c, nil
+}
+
+// fail answers a refused request and logs why, without the token.
+func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if m.logger != nil {
+		m.logger.LogAttrs(r.Context(), slog.LevelInfo, "tokengate: request refused",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	if m.errorHandler != nil {
+		m.errorHandler(w, r, err)
+		return
+	}
+	writeError(w, m.realm, err)
+}
+
+// Close stops the background work of the key sources (JWKS refreshes) and
+// waits for it to end. It is safe to call more than once; the Middleware
+// still verifies with the keys it holds afterwards, but no longer refreshes
+// them. It returns nil.
+func (m *Middleware) Close() error {
+	m.closeOnce.Do(func() {
+		for _, p := range m.issuers {
+			p.close()
+		}
+		if m.fallback != nil {
+			m.fallback.close()
+		}
+	})
+	return nil
+}

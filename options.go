@@ -1,0 +1,209 @@
+package tokengate
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+)
+
+// Option configures a [Middleware]. Options are checked by [New], which
+// reports the first invalid one.
+type Option func(*config) error
+
+type config struct {
+	issuers      []issuerSource
+	fallback     KeySource
+	audience     []string
+	algs         []jwa.SignatureAlgorithm
+	skew         time.Duration
+	maxLifetime  time.Duration
+	extractor    Extractor
+	optional     bool
+	errorHandler func(http.ResponseWriter, *http.Request, error)
+	logger       *slog.Logger
+	realm        string
+	now          func() time.Time
+}
+
+type issuerSource struct {
+	iss  string
+	keys KeySource
+}
+
+// WithIssuer accepts tokens whose "iss" claim equals iss exactly (no
+// normalisation of case, scheme or trailing slash) and verifies them with
+// keys. It may be given once per issuer; New fails on an empty iss, a nil
+// source, or the same iss twice.
+func WithIssuer(iss string, keys KeySource) Option {
+	return func(c *config) error {
+		switch {
+		case iss == "":
+			return errors.New("WithIssuer: empty issuer")
+		case keys == nil:
+			return fmt.Errorf("WithIssuer(%q): nil key source", iss)
+		}
+		for _, s := range c.issuers {
+			if s.iss == iss {
+				return fmt.Errorf("WithIssuer(%q): issuer given twice", iss)
+			}
+		}
+		c.issuers = append(c.issuers, issuerSource{iss, keys})
+		return nil
+	}
+}
+
+// WithKeys verifies the tokens that no [WithIssuer] matches: tokens without
+// "iss" (Refold-style session tokens) and tokens whose issuer is not listed.
+// Without it, such tokens are refused with [ErrIssuer]. New fails when it is
+// given twice or with a nil source.
+func WithKeys(keys KeySource) Option {
+	return func(c *config) error {
+		switch {
+		case keys == nil:
+			return errors.New("WithKeys: nil key source")
+		case c.fallback != nil:
+			return errors.New("WithKeys: given twice")
+		}
+		c.fallback = keys
+		return nil
+	}
+}
+
+// WithAudience requires the token's "aud" (a string or an array) to contain
+// at least one of aud, compared exactly. Without it, a token that carries any
+// "aud" is refused (RFC 7519 §4.1.3: a recipient that does not identify with
+// the audience must reject the token), and tokens without "aud" are accepted.
+// New fails on an empty list or an empty value.
+func WithAudience(aud ...string) Option {
+	return func(c *config) error {
+		if len(aud) == 0 || slices.Contains(aud, "") {
+			return errors.New("WithAudience: empty audience")
+		}
+		c.audience = append(c.audience, aud...)
+		return nil
+	}
+}
+
+// WithAlgorithms limits the accepted signature algorithms. Default: every
+// algorithm tokengate supports (RS256/384/512, PS256/384/512, ES256/384/512,
+// EdDSA, HS256/384/512); each key still verifies only with its own. New fails
+// on an empty list, "none" or an unsupported algorithm, and on a static key
+// whose algorithm is not listed; JWKS keys outside the list are skipped.
+func WithAlgorithms(algs ...jwa.SignatureAlgorithm) Option {
+	return func(c *config) error {
+		if len(algs) == 0 {
+			return errors.New("WithAlgorithms: empty list")
+		}
+		for _, a := range algs {
+			if !slices.Contains(supportedAlgs, a) {
+				return fmt.Errorf("WithAlgorithms: algorithm %q is not supported", a)
+			}
+		}
+		c.algs = slices.Clone(algs)
+		return nil
+	}
+}
+
+// WithClockSkew tolerates clocks that disagree by up to d when checking exp,
+// nbf and iat. Default 0; New fails on a negative d or one over 5 minutes.
+func WithClockSkew(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > 5*time.Minute {
+			return fmt.Errorf("WithClockSkew: %v is outside [0, 5m]", d)
+		}
+		c.skew = d
+		return nil
+	}
+}
+
+// WithMaxLifetime refuses tokens that live longer than d: exp minus iat, or
+// exp minus now when the token has no iat. Default: no limit. New fails on a
+// d that is not positive.
+func WithMaxLifetime(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithMaxLifetime: %v is not positive", d)
+		}
+		c.maxLifetime = d
+		return nil
+	}
+}
+
+// WithExtractor sets where the token is taken from. Default: [FromAuthHeader].
+// New fails on nil.
+func WithExtractor(e Extractor) Option {
+	return func(c *config) error {
+		if e == nil {
+			return errors.New("WithExtractor: nil extractor")
+		}
+		c.extractor = e
+		return nil
+	}
+}
+
+// WithCredentialsOptional lets requests without a token through to the
+// handler, with no claims in the context. A request with a token that fails
+// is still refused. Default: a token is required.
+func WithCredentialsOptional() Option {
+	return func(c *config) error {
+		c.optional = true
+		return nil
+	}
+}
+
+// WithErrorHandler replaces the writer of failure answers. h receives the
+// request and an [*Error] (status, RFC 6750 code, cause); it must not send
+// the error's message to the client. Default: the RFC 6750 answer described
+// in the package documentation. New fails on nil.
+func WithErrorHandler(h func(http.ResponseWriter, *http.Request, error)) Option {
+	return func(c *config) error {
+		if h == nil {
+			return errors.New("WithErrorHandler: nil handler")
+		}
+		c.errorHandler = h
+		return nil
+	}
+}
+
+// WithLogger logs refused requests (at Info: the cause, never the token),
+// and key refreshes, to l. Default: nothing is logged. New fails on nil.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithRealm sets the realm of the WWW-Authenticate challenge. Default "api".
+// New fails on an empty realm or one with a quote, a backslash or a control
+// character.
+func WithRealm(realm string) Option {
+	return func(c *config) error {
+		if realm == "" || strings.ContainsAny(realm, "\"\\") || strings.IndexFunc(realm, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			return fmt.Errorf("WithRealm: %q is not a valid realm", realm)
+		}
+		c.realm = realm
+		return nil
+	}
+}
+
+// WithClock sets the clock that exp, nbf and iat are checked against.
+// Default time.Now. New fails on nil. Meant for tests.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
