@@ -145,4 +145,3 @@ func isB64Token(s string) bool {
 	}
 	return true
 }
-

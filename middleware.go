@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
 )
 
 // Middleware verifies Bearer tokens. Build it with [New]; it is immutable
