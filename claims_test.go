@@ -108,7 +108,9 @@ func TestClaimTypes(t *testing.T) {
 		{"jti wins over tid", []tokengatetest.TokenOption{tokengatetest.WithClaim("jti", "j"), tokengatetest.WithClaim("tid", "t")},
 			func(t *testing.T, c *tokengate.Claims) { assert.Equal(t, "j", c.ID) }, nil},
 		{"fractional exp", []tokengatetest.TokenOption{tokengatetest.WithClaim("exp", float64(time.Now().Add(time.Hour).Unix())+0.5)},
-			func(t *testing.T, c *tokengate.Claims) { assert.Equal(t, 500*time.Millisecond, time.Duration(c.ExpiresAt.Nanosecond())) }, nil},
+			func(t *testing.T, c *tokengate.Claims) {
+				assert.Equal(t, 500*time.Millisecond, time.Duration(c.ExpiresAt.Nanosecond()))
+			}, nil},
 		{"tokenBalance with exponent", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "1e9")}, nil, tokengate.ErrMalformed},
 		{"tokenBalance negative", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "-1")}, nil, tokengate.ErrMalformed},
 		{"tokenBalance a fraction", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "1/3")}, nil, tokengate.ErrMalformed},
