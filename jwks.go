@@ -371,31 +371,21 @@ func (p *jwksProvider) fetch() (time.Duration, error) {
 
 // refreshInterval reads max-age from a Cache-Control value (15 minutes when
 // absent; the lower bound for no-cache and no-store) and clamps it.
-func refreshInterval(cc string, min, max time.Duration) time.Duration {
+func refreshInterval(cc string, lo, hi time.Duration) time.Duration {
 	d := 15 * time.Minute
 	for _, dir := range strings.Split(cc, ",") {
 		name, val, _ := strings.Cut(strings.TrimSpace(dir), "=")
 		switch strings.ToLower(name) {
 		case "max-age":
 			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); err == nil && n >= 0 {
-				d = time.Duration(min64(n, int64(max/time.Second)+1)) * time.Second
+				d = time.Duration(min(n, int64(hi/time.Second)+1)) * time.Second
 			}
 		case "no-cache", "no-store":
-			d = min
+			return lo
 		}
 	}
-	return max64d(min, min64d(d, max))
+	return max(lo, min(d, hi))
 }
-
-func min64(a, b int64) int64 {
-	if a < b {
-		return a
-	}
-	return b
-}
-
-func min64d(a, b time.Duration) time.Duration { return time.Duration(min64(int64(a), int64(b))) }
-func max64d(a, b time.Duration) time.Duration { return -min64d(-a, -b) }
 
 func (p *jwksProvider) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	if p.env.logger != nil {
