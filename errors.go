@@ -173,5 +173,5 @@ func errorBody(e *Error) []byte {
 			code = "temporarily_unavailable"
 		}
 	}
-	return []byte(`{"error":"` + code + `","error_description":"` + description(e.Err) + `"}`)
+	return []byte(`{"error":"` + code + `","error_description":"` + description(e.Err) + "\"}\n")
 }

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/tokengate/tokengate"
 	"github.com/tokengate/tokengate/tokengatetest"
@@ -40,7 +41,7 @@ func ExampleNew() {
 		w := httptest.NewRecorder()
 		api.ServeHTTP(w, r)
 		body, _ := io.ReadAll(w.Body)
-		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), string(body))
+		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(string(body)))
 	}
 	get(issuer.Token(tokengate.Claims{Subject: "alice", Audience: []string{"my-project-id"}}))
 	get("")

@@ -140,7 +140,11 @@ func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) 
 // fail answers a refused request and logs why, without the token.
 func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if m.logger != nil {
-		m.logger.LogAttrs(r.Context(), slog.LevelInfo, "tokengate: request refused",
+		level := slog.LevelInfo
+		if errors.Is(err, ErrNoToken) {
+			level = slog.LevelDebug // routine: a client that has not logged in
+		}
+		m.logger.LogAttrs(r.Context(), level, "tokengate: request refused",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if m.errorHandler != nil {

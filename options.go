@@ -171,8 +171,9 @@ func WithErrorHandler(h func(http.ResponseWriter, *http.Request, error)) Option 
 	}
 }
 
-// WithLogger logs refused requests (at Info: the cause, never the token),
-// and key refreshes, to l. Default: nothing is logged. New fails on nil.
+// WithLogger logs to l the cause of each refused request (at Info; requests
+// without a token at Debug), never the token, and key-set refreshes.
+// Default: nothing is logged. New fails on nil.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
