@@ -14,18 +14,10 @@ import (
 // afterwards and safe for concurrent use. Call [Middleware.Close] when done
 // with it, to stop background key refreshes.
 type Middleware struct {
-	issuers      map[string]keyProvider
-	fallback     keyProvider
-	algs         algSet
-	audience     []string
-	skew         time.Duration
-	maxLifetime  time.Duration
-	extractor    Extractor
-	optional     bool
-	errorHandler func(http.ResponseWriter, *http.Request, error)
-	logger       *slog.Logger
-	realm        string
-	now          func() time.Time
+	cfg      config // scalar settings, as the options left them
+	issuers  map[string]keyProvider
+	fallback keyProvider
+	algs     algSet
 
 	closeOnce sync.Once
 }
@@ -52,17 +44,9 @@ func New(opts ...Option) (*Middleware, error) {
 		algs = supportedAlgs
 	}
 	m := &Middleware{
-		issuers:      make(map[string]keyProvider, len(cfg.issuers)),
-		algs:         make(algSet, len(algs)),
-		audience:     cfg.audience,
-		skew:         cfg.skew,
-		maxLifetime:  cfg.maxLifetime,
-		extractor:    cfg.extractor,
-		optional:     cfg.optional,
-		errorHandler: cfg.errorHandler,
-		logger:       cfg.logger,
-		realm:        cfg.realm,
-		now:          cfg.now,
+		cfg:     cfg,
+		issuers: make(map[string]keyProvider, len(cfg.issuers)),
+		algs:    make(algSet, len(algs)),
 	}
 	for _, a := range algs {
 		m.algs[a] = true
@@ -96,7 +80,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := m.Authenticate(r)
 		if err != nil {
-			if m.optional && errors.Is(err, ErrNoToken) {
+			if m.cfg.optional && errors.Is(err, ErrNoToken) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -111,7 +95,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // claims, or an [*Error] wrapping a sentinel such as [ErrNoToken] (no token),
 // [ErrInvalidRequest] (malformed credentials) or one of [Middleware.Verify]'s.
 func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
-	tok, err := m.extractor(r)
+	tok, err := m.cfg.extractor(r)
 	switch {
 	case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrInvalidRequest):
 		err = fmt.Errorf("%w: %w", ErrInvalidRequest, err)
@@ -139,19 +123,19 @@ func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) 
 
 // fail answers a refused request and logs why, without the token.
 func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if m.logger != nil {
+	if m.cfg.logger != nil {
 		level := slog.LevelInfo
 		if errors.Is(err, ErrNoToken) {
 			level = slog.LevelDebug // routine: a client that has not logged in
 		}
-		m.logger.LogAttrs(r.Context(), level, "tokengate: request refused",
+		m.cfg.logger.LogAttrs(r.Context(), level, "tokengate: request refused",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
-	if m.errorHandler != nil {
-		m.errorHandler(w, r, err)
+	if m.cfg.errorHandler != nil {
+		m.cfg.errorHandler(w, r, err)
 		return
 	}
-	writeError(w, m.realm, err)
+	writeError(w, m.cfg.realm, err)
 }
 
 // Close stops the background work of the key sources (JWKS refreshes) and

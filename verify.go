@@ -150,28 +150,28 @@ func decodeSegment(s string) ([]byte, error) {
 
 // checkClaims applies the time, lifetime and audience rules.
 func (m *Middleware) checkClaims(c *Claims) error {
-	now := m.now()
-	if !now.Before(c.ExpiresAt.Add(m.skew)) {
+	now := m.cfg.now()
+	if !now.Before(c.ExpiresAt.Add(m.cfg.skew)) {
 		return fmt.Errorf("%w: exp has passed", ErrExpired)
 	}
-	if !c.NotBefore.IsZero() && now.Add(m.skew).Before(c.NotBefore) {
+	if !c.NotBefore.IsZero() && now.Add(m.cfg.skew).Before(c.NotBefore) {
 		return fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	}
-	if !c.IssuedAt.IsZero() && now.Add(m.skew).Before(c.IssuedAt) {
+	if !c.IssuedAt.IsZero() && now.Add(m.cfg.skew).Before(c.IssuedAt) {
 		return fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
 	}
-	if m.maxLifetime > 0 {
+	if m.cfg.maxLifetime > 0 {
 		start := c.IssuedAt
 		if start.IsZero() {
 			start = now
 		}
-		if c.ExpiresAt.Sub(start) > m.maxLifetime {
+		if c.ExpiresAt.Sub(start) > m.cfg.maxLifetime {
 			return fmt.Errorf("%w: lifetime exceeds the maximum", ErrExpired)
 		}
 	}
-	if len(c.Audience) > 0 || len(m.audience) > 0 {
+	if len(c.Audience) > 0 || len(m.cfg.audience) > 0 {
 		for _, a := range c.Audience {
-			for _, want := range m.audience {
+			for _, want := range m.cfg.audience {
 				if a == want {
 					return nil
 				}

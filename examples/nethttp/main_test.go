@@ -249,18 +249,7 @@ func TestEmbeddedIssuer(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 		assert.Equal(t, "application/json", res.header.Get("Content-Type"))
 		assert.Equal(t, "no-store", res.header.Get("Cache-Control"))
-		var got struct {
-			Subject         string    `json:"subject"`
-			Issuer          string    `json:"issuer"`
-			Audience        []string  `json:"audience"`
-			ExpiresAt       time.Time `json:"expiresAt"`
-			Chain           string    `json:"chain"`
-			WalletAddress   string    `json:"walletAddress"`
-			ContractAddress string    `json:"contractAddress"`
-			TokenBalance    string    `json:"tokenBalance"`
-			TokenIDs        []string  `json:"tokenIds"`
-			ID              string    `json:"id"`
-		}
+		var got meResponse
 		require.NoError(t, json.Unmarshal([]byte(res.body), &got), "body: %s", res.body)
 		assert.Equal(t, "ethereum", got.Chain)
 		assert.Equal(t, "0.1337", got.TokenBalance)
