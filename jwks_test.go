@@ -149,3 +149,23 @@ func TestJWKSCloseStopsRefresh(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	assert.Equal(t, after, n.Load(), "no fetch after Close")
 }
+
+// TestJWKSTimeout: a hanging endpoint fails the fetch after the timeout, and
+// the waiting request is answered 503 rather than held.
+func TestJWKSTimeout(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	release := make(chan struct{})
+	srv, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	defer close(release)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(),
+		tokengate.JWKS(srv.URL, tokengate.JWKSTimeout(50*time.Millisecond), tokengate.JWKSWait(10*time.Second))))
+	start := time.Now()
+	res := serve(m.Handler, bearer(iss.Token(tokengate.Claims{})))
+	assert.Equal(t, 503, res.status)
+	assert.Less(t, time.Since(start), 5*time.Second, "the request waited past the fetch timeout")
+}
