@@ -2,10 +2,11 @@ package tokengate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // Claims are the verified claims of a token, typed. A Middleware puts them into
@@ -28,7 +29,8 @@ type Claims struct {
 	NotBefore time.Time
 	// IssuedAt is the "iat" claim, zero when absent.
 	IssuedAt time.Time
-	// ID is the "jti" claim, or the "tid" claim when "jti" is absent.
+	// ID is the "jti" claim, or the "tid" claim when "jti" is absent or
+	// empty.
 	ID string
 
 	// Chain is the "chain" claim, for example "ethereum" or "solana".
@@ -52,10 +54,12 @@ type Claims struct {
 	raw []byte
 }
 
-// Decode unmarshals the whole verified payload into v with encoding/json, so a
-// caller can read provider-specific claims (for example Refold's "org_id")
-// into a struct of its own. It fails when c holds no payload (Claims built by
-// hand rather than by a Middleware) or when the payload does not fit v.
+// Decode unmarshals the whole verified payload into v, so a caller can read
+// provider-specific claims (for example Refold's "org_id") into a struct of
+// its own. Struct tags are read as encoding/json reads them, but names match
+// exactly, as they do for the typed fields: "SUB" never fills a field tagged
+// "sub". It fails when c holds no payload (Claims built by hand rather than
+// by a Middleware) or when the payload does not fit v.
 func (c *Claims) Decode(v any) error {
 	if c == nil || c.raw == nil {
 		return fmt.Errorf("tokengate: decode claims: no verified payload")

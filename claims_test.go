@@ -2,6 +2,7 @@ package tokengate_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"math/big"
 	"net/http/httptest"
 	"testing"
@@ -152,4 +153,32 @@ func TestDecodeWithoutPayload(t *testing.T) {
 	var v map[string]any
 	assert.Error(t, (&tokengate.Claims{}).Decode(&v))
 	assert.Error(t, (*tokengate.Claims)(nil).Decode(&v))
+}
+
+// TestDecodeMatchesNamesExactly: a claim name that differs only in case
+// cannot stand in for another, in Decode as in the typed fields.
+func TestDecodeMatchesNamesExactly(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())))
+	c, err := m.Verify(context.Background(), iss.Token(tokengate.Claims{Subject: "alice"},
+		tokengatetest.WithClaim("SUB", "mallory"), tokengatetest.WithClaim("Org_ID", "evil")))
+	require.NoError(t, err)
+	var v struct {
+		Sub   string `json:"sub"`
+		OrgID string `json:"org_id"`
+	}
+	require.NoError(t, c.Decode(&v))
+	assert.Equal(t, "alice", c.Subject)
+	assert.Equal(t, "alice", v.Sub)
+	assert.Equal(t, "", v.OrgID)
+}
+
+// TestPublicKeyIsCopied: changing the caller's key after New changes nothing.
+func TestPublicKeyIsCopied(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	pub := *(iss.PublicKey().(*ecdsa.PublicKey))
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, &pub)))
+	pub.X = new(big.Int).Add(pub.X, big.NewInt(1))
+	_, err := m.Verify(context.Background(), iss.Token(tokengate.Claims{}))
+	assert.NoError(t, err)
 }

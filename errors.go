@@ -27,8 +27,8 @@ var (
 	// ErrAlgorithm: the header alg is not allowed, or differs from the
 	// key's algorithm (401 invalid_token).
 	ErrAlgorithm = errors.New("tokengate: algorithm not allowed")
-	// ErrExpired: exp is missing or in the past, or the token outlives
-	// WithMaxLifetime (401 invalid_token).
+	// ErrExpired: exp is in the past, or the token outlives WithMaxLifetime
+	// (401 invalid_token). A token without exp is ErrMalformed.
 	ErrExpired = errors.New("tokengate: token expired")
 	// ErrNotYetValid: nbf or iat lies in the future (401 invalid_token).
 	ErrNotYetValid = errors.New("tokengate: token not yet valid")

@@ -3,6 +3,7 @@ package tokengate
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -87,8 +88,13 @@ func FromQuery(name string) Extractor {
 
 // FirstOf tries the extractors in order and returns the first token found. An
 // extractor's error ends the search: malformed credentials are refused rather
-// than skipped over.
+// than skipped over. It returns nil, which [WithExtractor] refuses, when es is
+// empty or holds a nil extractor.
 func FirstOf(es ...Extractor) Extractor {
+	if len(es) == 0 || slices.ContainsFunc(es, func(e Extractor) bool { return e == nil }) {
+		return nil
+	}
+	es = slices.Clone(es)
 	return func(r *http.Request) (string, error) {
 		for _, e := range es {
 			tok, err := e(r)

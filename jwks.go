@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,11 +108,16 @@ func JWKSWait(d time.Duration) JWKSOption {
 // New does not wait for the first fetch; requests that arrive before keys
 // are loaded wait for it up to [JWKSWait] and are answered 503 when none
 // arrive. A fetch fails on a status other than 200, a body over 1 MiB, a
-// redirect to another host, invalid JSON, or a set with no usable key; the
-// keys fetched last stay in use and the fetch is retried with backoff.
+// redirect to another host, invalid JSON, a set with no usable key, or two
+// usable keys with the same kid; the keys fetched last stay in use and the
+// fetch is retried with backoff.
 // Unusable keys (private material, "use": "enc", weak RSA, an alg outside
 // WithAlgorithms, a symmetric key) are skipped and logged. A token whose kid
 // is unknown triggers a fetch, at most once per [JWKSMinInterval].
+//
+// Use an https URL in production: whoever can change the key set can sign
+// tokens. A plain http URL is accepted for local issuers and tests, and
+// logged as a warning when its host is not a loopback address.
 func JWKS(url string, opts ...JWKSOption) KeySource {
 	s := &jwksSource{url: url, cfg: jwksConfig{
 		timeout:     5 * time.Second,
@@ -147,6 +153,9 @@ func (s *jwksSource) open(env *sourceEnv) (keyProvider, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, errors.New("JWKS: url must be an absolute http or https URL")
 	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) && env.logger != nil {
+		env.logger.Warn("tokengate: JWKS URL is plain http; use https in production", slog.String("url", s.url))
+	}
 	client := http.Client{}
 	if s.cfg.client != nil {
 		client = *s.cfg.client
@@ -172,7 +181,7 @@ func sameHostRedirects(next func(*http.Request, []*http.Request) error) func(*ht
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0].URL
 		switch {
-		case len(via) >= 3:
+		case len(via) > 3:
 			return errors.New("too many redirects")
 		case req.URL.Host != first.Host:
 			return errors.New("redirect to another host")
@@ -198,6 +207,7 @@ type jwksProvider struct {
 	wg     sync.WaitGroup
 
 	mu        sync.Mutex
+	closed    bool      // close was called: start no fetch
 	flight    *flight   // fetch in progress, nil when none
 	lastStart time.Time // start of the last fetch
 }
@@ -255,7 +265,7 @@ func (p *jwksProvider) start(force bool) *flight {
 	if !force && !p.lastStart.IsZero() && now.Sub(p.lastStart) < p.cfg.minInterval {
 		return nil
 	}
-	if p.ctx.Err() != nil {
+	if p.closed {
 		return nil
 	}
 	f := &flight{done: make(chan struct{})}
@@ -395,6 +405,18 @@ func (p *jwksProvider) log(level slog.Level, msg string, attrs ...slog.Attr) {
 
 // close stops the refresh loop and any fetch in flight, and waits for them.
 func (p *jwksProvider) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

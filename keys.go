@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"slices"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -40,7 +41,8 @@ type keyProvider interface {
 	close()
 }
 
-// key is one verification key, bound to exactly one algorithm.
+// key is one verification key, bound to exactly one algorithm. Its raw key
+// is a private copy, so the caller cannot change it after New.
 type key struct {
 	kid      string
 	alg      jwa.SignatureAlgorithm
@@ -71,7 +73,7 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 	switch alg {
 	case jwa.RS256, jwa.RS384, jwa.RS512, jwa.PS256, jwa.PS384, jwa.PS512:
 		k, ok := raw.(*rsa.PublicKey)
-		if !ok {
+		if !ok || k == nil {
 			return nil, keyTypeError(alg, raw, "*rsa.PublicKey")
 		}
 		if k.N == nil || k.N.BitLen() < 2048 {
@@ -80,9 +82,10 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 		if k.E != 65537 {
 			return nil, fmt.Errorf("%s key exponent is not 65537", alg)
 		}
+		raw = &rsa.PublicKey{N: new(big.Int).Set(k.N), E: k.E}
 	case jwa.ES256, jwa.ES384, jwa.ES512:
 		k, ok := raw.(*ecdsa.PublicKey)
-		if !ok {
+		if !ok || k == nil || k.X == nil || k.Y == nil {
 			return nil, keyTypeError(alg, raw, "*ecdsa.PublicKey")
 		}
 		want := map[jwa.SignatureAlgorithm]elliptic.Curve{
@@ -91,6 +94,10 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 		if k.Curve != want {
 			return nil, fmt.Errorf("%s needs an EC key on %s", alg, want.Params().Name)
 		}
+		if !k.Curve.IsOnCurve(k.X, k.Y) {
+			return nil, fmt.Errorf("%s key is not a point on %s", alg, want.Params().Name)
+		}
+		raw = &ecdsa.PublicKey{Curve: k.Curve, X: new(big.Int).Set(k.X), Y: new(big.Int).Set(k.Y)}
 	case jwa.EdDSA:
 		k, ok := raw.(ed25519.PublicKey)
 		if !ok {
@@ -99,6 +106,7 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 		if len(k) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("EdDSA key has %d bytes, want %d", len(k), ed25519.PublicKeySize)
 		}
+		raw = slices.Clone(k)
 	default: // HS256, HS384, HS512
 		k, ok := raw.([]byte)
 		if !ok {
@@ -286,7 +294,7 @@ func HMACKey(alg jwa.SignatureAlgorithm, secret []byte) KeySource {
 // an *rsa.PublicKey of at least 2048 bits with e = 65537 for RS*/PS*, an
 // *ecdsa.PublicKey on the matching curve for ES256/ES384/ES512, or an
 // ed25519.PublicKey for EdDSA. New fails on any other combination, and on a
-// private key.
+// private key. The key is copied.
 func PublicKey(alg jwa.SignatureAlgorithm, pub crypto.PublicKey) KeySource {
 	if alg.IsSymmetric() {
 		return &staticSource{err: fmt.Errorf("PublicKey: %s is symmetric; use HMACKey", alg)}

@@ -67,3 +67,31 @@ func duplicateExp(tok string) string {
 	p = strings.Replace(p, "{", `{"exp":1,`, 1)
 	return parts[0] + "." + encode(p) + "." + parts[2]
 }
+
+// TestLogHoldsNoUnverifiedText: text from a token whose signature was not
+// checked (here a member name) does not reach the log.
+func TestLogHoldsNoUnverifiedText(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	var logs syncBuffer
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)), tokengate.WithLogger(newTextLogger(&logs)))
+	const marker = "INJECTEDLOGTEXT"
+	tok := iss.Token(tokengate.Claims{})
+	parts := strings.Split(tok, ".")
+	for name, p := range map[string]string{
+		"duplicate name":  `{"` + marker + `":1,"` + marker + `":2}`,
+		"wrong type":      `{"iss":{"` + marker + `":1}}`,
+		"invalid JSON":    `{"` + marker + `":`,
+		"header dup name": "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := parts[0] + "." + encode(p) + "." + parts[2]
+			if p == "" {
+				bad = encode(`{"alg":"ES256","`+marker+`":1,"`+marker+`":1}`) + "." + parts[1] + "." + parts[2]
+			}
+			res := serve(m.Handler, bearer(bad))
+			assert.Equal(t, 401, res.status)
+			assert.NotContains(t, logs.String(), marker)
+		})
+	}
+	assert.Contains(t, logs.String(), "duplicate member name")
+}

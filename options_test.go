@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"math/big"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -77,6 +78,14 @@ func TestNewErrors(t *testing.T) {
 		{"WithClockSkew an hour", []tokengate.Option{ok, tokengate.WithClockSkew(3600e9)}},
 		{"WithMaxLifetime zero", []tokengate.Option{ok, tokengate.WithMaxLifetime(0)}},
 		{"WithExtractor nil", []tokengate.Option{ok, tokengate.WithExtractor(nil)}},
+		{"FirstOf with a nil extractor", []tokengate.Option{ok, tokengate.WithExtractor(tokengate.FirstOf(tokengate.FromAuthHeader(), nil))}},
+		{"FirstOf of nothing", []tokengate.Option{ok, tokengate.WithExtractor(tokengate.FirstOf())}},
+		{"nil RSA key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.RS256, (*rsa.PublicKey)(nil)))}},
+		{"nil EC key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.ES256, (*ecdsa.PublicKey)(nil)))}},
+		{"nil Ed25519 key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.EdDSA, ed25519.PublicKey(nil)))}},
+		{"nil key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.ES256, nil))}},
+		{"EC point off the curve", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.ES256,
+			&ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}))}},
 		{"WithErrorHandler nil", []tokengate.Option{ok, tokengate.WithErrorHandler(nil)}},
 		{"WithLogger nil", []tokengate.Option{ok, tokengate.WithLogger(nil)}},
 		{"WithRealm with quote", []tokengate.Option{ok, tokengate.WithRealm(`a"b`)}},

@@ -3,6 +3,7 @@ package tokengate
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -82,7 +83,7 @@ func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) 
 
 	var h header
 	if err := json.Unmarshal(hb, &h); err != nil {
-		return nil, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: header: %s", ErrMalformed, jsonProblem(err))
 	}
 	switch {
 	case len(h.Crit) > 0:
@@ -101,7 +102,7 @@ func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) 
 
 	var p payload
 	if err := json.Unmarshal(pb, &p); err != nil {
-		return nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: payload: %s", ErrMalformed, jsonProblem(err))
 	}
 
 	keys, ok := m.issuers[p.Iss]
@@ -130,6 +131,21 @@ func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) 
 	}
 	c.raw = pb
 	return c, nil
+}
+
+// jsonProblem names the kind of a JSON decoding error. The error's own text
+// quotes member names and bytes of a token whose signature is not checked
+// yet, so none of it reaches errors and logs.
+func jsonProblem(err error) string {
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return "duplicate member name"
+	case errors.As(err, &syn):
+		return "invalid JSON"
+	default:
+		return "a member has the wrong type"
+	}
 }
 
 // decodeSegment decodes one base64url segment strictly: only the URL-safe
