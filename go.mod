@@ -1,6 +1,6 @@
 module github.com/tokengate/tokengate
 
-go 1.26.8
+go 1.26
 
 require (
 	github.com/go-json-experiment/json v1.27.2
