@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Claims are the verified claims of a token, typed. A Middleware puts them into
@@ -44,6 +45,10 @@ type Claims struct {
 	// TokenBalance is the "tokenBalance" claim as an exact decimal; nil when
 	// absent. A token carries it as a decimal string such as "0.1337".
 	TokenBalance *big.Rat
+	// TokenBalances is the "tokenBalances" claim of newer Picket-style
+	// tokens: per contract address, balances as exact decimals (for example
+	// {"0xabc…": {"1": 12.5}}); nil when absent.
+	TokenBalances map[string]map[string]*big.Rat
 	// TokenIDs is the "tokenIds" claim; a single string in the token becomes a
 	// one-element slice.
 	TokenIDs []string
@@ -85,4 +90,29 @@ func ContextWithClaims(ctx context.Context, c *Claims) context.Context {
 func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
 	c, ok := ctx.Value(claimsKey{}).(*Claims)
 	return c, ok && c != nil
+}
+
+// balances reads "tokenBalances": an object of contract addresses, each an
+// object of decimals (strings or numbers, as "tokenBalance").
+func balances(v jsontext.Value) (map[string]map[string]*big.Rat, error) {
+	if len(v) == 0 {
+		return nil, nil
+	}
+	var raw map[string]map[string]jsontext.Value
+	if err := json.Unmarshal(v, &raw); err != nil {
+		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+	}
+	out := make(map[string]map[string]*big.Rat, len(raw))
+	for contract, entries := range raw {
+		m := make(map[string]*big.Rat, len(entries))
+		for k, b := range entries {
+			r, err := decimal("tokenBalances", b)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = r
+		}
+		out[contract] = m
+	}
+	return out, nil
 }

@@ -125,6 +125,9 @@ var descriptions = []struct {
 }
 
 func description(err error) string {
+	if ue, ok := errors.AsType[*UnmetError](err); ok && requirementKinds[ue.Kind] {
+		return "the access token does not meet the " + ue.Kind + " requirement"
+	}
 	for _, d := range descriptions {
 		if errors.Is(err, d.err) {
 			return d.text

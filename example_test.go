@@ -105,3 +105,40 @@ func ExampleClaims_Decode() {
 	// Output:
 	// user_123 org_42 la_7
 }
+
+// Routes demand on-chain facts from the verified claims: here, a holder of
+// token 42 of a contract, or of at least 0.1 of it, on Ethereum however the
+// token names the chain.
+func ExampleMiddleware_Require() {
+	issuer := tokengatetest.NewIssuer()
+	defer issuer.Close()
+	m, _ := tokengate.New(tokengate.WithIssuer(issuer.URL(), tokengate.JWKS(issuer.JWKSURL())))
+	defer m.Close()
+
+	const nft = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D"
+	holdersOnly := m.Require(
+		tokengate.Chain("ethereum"),
+		tokengate.Contract(nft),
+		tokengate.AnyOf(tokengate.TokenID("42"), tokengate.MinBalance("0.1")),
+	)
+	api := m.Handler(holdersOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "welcome, holder")
+	})))
+
+	get := func(c tokengate.Claims) {
+		r := httptest.NewRequest(http.MethodGet, "/holders", nil)
+		r.Header.Set("Authorization", "Bearer "+issuer.Token(c))
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
+	}
+	get(tokengate.Claims{Chain: "eip155:1", ContractAddress: strings.ToLower(nft), TokenIDs: []string{"42"}})
+	get(tokengate.Claims{Chain: "ethereum", ContractAddress: nft, TokenBalance: big.NewRat(1337, 10000)})
+	get(tokengate.Claims{Chain: "ethereum", ContractAddress: nft, TokenBalance: big.NewRat(1, 100)})
+	get(tokengate.Claims{Chain: "polygon", ContractAddress: nft, TokenIDs: []string{"42"}})
+	// Output:
+	// 200  welcome, holder
+	// 200  welcome, holder
+	// 403 Bearer realm="api", error="insufficient_scope" {"error":"insufficient_scope","error_description":"the access token does not meet the any of requirement"}
+	// 403 Bearer realm="api", error="insufficient_scope" {"error":"insufficient_scope","error_description":"the access token does not meet the chain requirement"}
+}

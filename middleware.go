@@ -73,8 +73,8 @@ func New(opts ...Option) (*Middleware, error) {
 
 // Handler returns next wrapped: a request with a valid token reaches next
 // with its [Claims] in the context (see [ClaimsFromContext]); any other is
-// answered by the error handler (by default a RFC 6750 answer: 400, 401, or
-// 503) and never reaches next. With [WithCredentialsOptional], a request
+// answered by the error handler (by default a RFC 6750 answer: 400, 401,
+// 403 or 503) and never reaches next. With [WithCredentialsOptional], a request
 // without a token reaches next with no claims.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,12 +109,16 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 }
 
 // Verify verifies a raw compact token: form, header, issuer, key, signature
-// and claims, in that order. It returns the claims, or an [*Error] wrapping
+// and claims, in that order, then applies the [WithRequirements]
+// requirements ([ErrForbidden]). It returns the claims, or an [*Error] wrapping
 // one of [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
-// [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience] or
-// [ErrKeysUnavailable].
+// [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
+// [ErrKeysUnavailable] or [ErrForbidden].
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
 	c, err := m.verify(ctx, token)
+	if err == nil {
+		err = checkAll(c, m.cfg.requirements)
+	}
 	if err != nil {
 		return nil, classify(err)
 	}

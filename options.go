@@ -29,6 +29,7 @@ type config struct {
 	logger       *slog.Logger
 	realm        string
 	now          func() time.Time
+	requirements []Requirement
 }
 
 type issuerSource struct {
@@ -205,6 +206,21 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("WithClock: nil clock")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// WithRequirements applies reqs to every request, after the token is
+// verified: a request whose claims fail one is answered 403
+// insufficient_scope. It may be given more than once; the lists add up.
+// New fails on an invalid requirement (an empty list inside, a bad decimal,
+// a nil requirement). For per-route requirements use [Middleware.Require].
+func WithRequirements(reqs ...Requirement) Option {
+	return func(c *config) error {
+		if err := validateRequirements(reqs); err != nil {
+			return fmt.Errorf("WithRequirements: %w", err)
+		}
+		c.requirements = append(c.requirements, reqs...)
 		return nil
 	}
 }

@@ -50,6 +50,7 @@ type payload struct {
 	DisplayAddress  string         `json:"displayAddress"`
 	ContractAddress string         `json:"contractAddress"`
 	TokenBalance    jsontext.Value `json:"tokenBalance"`
+	TokenBalances   jsontext.Value `json:"tokenBalances"`
 	TokenIDs        jsontext.Value `json:"tokenIds"`
 	Email           string         `json:"email"`
 }
@@ -234,6 +235,9 @@ func (p *payload) claims() (*Claims, error) {
 		return nil, err
 	}
 	if c.TokenBalance, err = decimal("tokenBalance", p.TokenBalance); err != nil {
+		return nil, err
+	}
+	if c.TokenBalances, err = balances(p.TokenBalances); err != nil {
 		return nil, err
 	}
 	return c, nil

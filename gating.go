@@ -1,0 +1,414 @@
+package tokengate
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+)
+
+// Requirement is a check on verified claims that a route demands ("token
+// gating"). Build them with [Chain], [Wallet], [Contract], [MinBalance],
+// [MinBalanceOf], [TokenID], [AllOf] and [AnyOf], or write one as a
+// [RequirementFunc]. Apply them to every request with [WithRequirements] or
+// per route with [Middleware.Require]; a request that fails one is answered
+// 403 insufficient_scope.
+//
+// Check returns nil when c meets the requirement. Missing claims fail it; they
+// are not errors of another kind.
+type Requirement interface {
+	Check(c *Claims) error
+}
+
+// RequirementFunc turns a function into a [Requirement]. An error it returns
+// that does not wrap [ErrForbidden] is wrapped in it, so every failure is a
+// 403; the error is logged (with [WithLogger]) but never sent to the client.
+type RequirementFunc func(c *Claims) error
+
+// Check calls f(c).
+func (f RequirementFunc) Check(c *Claims) error {
+	err := f(c)
+	if err != nil && !errors.Is(err, ErrForbidden) {
+		err = fmt.Errorf("%w: %w", ErrForbidden, err)
+	}
+	return err
+}
+
+// UnmetError is the error of a built-in requirement that a token fails. It
+// wraps [ErrForbidden]; Kind names the requirement ("chain", "wallet",
+// "contract", "balance", "token id", "any of") and appears in the answer's
+// error_description. It never carries a claim value.
+type UnmetError struct {
+	Kind string
+}
+
+// Error reports the kind of requirement that failed.
+func (e *UnmetError) Error() string { return "tokengate: requirement not met: " + e.Kind }
+
+// Unwrap returns ErrForbidden.
+func (e *UnmetError) Unwrap() error { return ErrForbidden }
+
+// requirementKinds are the kinds of the built-in requirements, the only ones
+// an answer names.
+var requirementKinds = map[string]bool{
+	"chain": true, "wallet": true, "contract": true, "balance": true, "token id": true, "any of": true,
+}
+
+// requirement is a built-in Requirement: its check, and the error its
+// arguments had, reported when the route is built.
+type requirement struct {
+	check func(*Claims) error
+	err   error
+	inner []Requirement // of AllOf and AnyOf, validated with them
+}
+
+func (r *requirement) Check(c *Claims) error {
+	if r.err != nil { // only reachable by a caller that skipped validation
+		return fmt.Errorf("%w: %w", ErrForbidden, r.err)
+	}
+	if c == nil {
+		return ErrForbidden
+	}
+	return r.check(c)
+}
+
+// simple is a requirement of one kind that ok decides.
+func simple(kind string, ok func(*Claims) bool) *requirement {
+	return &requirement{check: func(c *Claims) error {
+		if !ok(c) {
+			return &UnmetError{Kind: kind}
+		}
+		return nil
+	}}
+}
+
+// validateRequirements reports the first invalid requirement among reqs,
+// looking inside AllOf and AnyOf.
+func validateRequirements(reqs []Requirement) error {
+	for _, r := range reqs {
+		switch r := r.(type) {
+		case nil:
+			return errors.New("nil requirement")
+		case RequirementFunc:
+			if r == nil {
+				return errors.New("nil RequirementFunc")
+			}
+		case *requirement:
+			if r.err != nil {
+				return r.err
+			}
+			if err := validateRequirements(r.inner); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkAll returns the first unmet requirement's error.
+func checkAll(c *Claims, reqs []Requirement) error {
+	for _, r := range reqs {
+		if err := r.Check(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func invalid(format string, args ...any) *requirement {
+	return &requirement{err: fmt.Errorf(format, args...)}
+}
+
+// Chain requires the token's "chain" to be one of chains. Chains compare
+// case-insensitively, and well-known chains match across their slug, EIP-155
+// number and CAIP-2 id: "ethereum" = "1" = "eip155:1", likewise polygon
+// (137), base (8453), arbitrum (42161), optimism (10), bsc (56), avalanche
+// (43114) and solana mainnet ("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").
+// Any "eip155:N" equals "N". An empty list or an empty chain is invalid.
+func Chain(chains ...string) Requirement {
+	if len(chains) == 0 {
+		return invalid("Chain: no chain given")
+	}
+	want := make(map[string]bool, len(chains))
+	for _, ch := range chains {
+		if strings.TrimSpace(ch) == "" {
+			return invalid("Chain: empty chain")
+		}
+		want[canonicalChain(ch)] = true
+	}
+	return simple("chain", func(c *Claims) bool {
+		return c.Chain != "" && want[canonicalChain(c.Chain)]
+	})
+}
+
+// chainAliases maps the lower-case names of well-known chains to one id.
+var chainAliases = map[string]string{
+	"ethereum": "1", "eth": "1", "mainnet": "1",
+	"polygon": "137", "matic": "137",
+	"base":     "8453",
+	"arbitrum": "42161", "arbitrum-one": "42161",
+	"optimism": "10",
+	"bsc":      "56", "bnb": "56", "binance": "56",
+	"avalanche": "43114", "avax": "43114",
+	"solana": solanaMainnet, "solana-mainnet": solanaMainnet, "sol": solanaMainnet,
+}
+
+const solanaMainnet = "solana:5eykt4usfv8p8njdtrepy1vzqkqzkvdp"
+
+// canonicalChain lower-cases a chain id and maps well-known aliases and
+// "eip155:N" to one form.
+func canonicalChain(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if n, ok := strings.CutPrefix(s, "eip155:"); ok && allDigits(n) {
+		s = n
+	}
+	if id, ok := chainAliases[s]; ok {
+		return id
+	}
+	return s
+}
+
+// Wallet requires the token's "walletAddress" to be one of addrs. EVM
+// addresses ("0x" and 40 hex digits) compare case-insensitively, so an
+// EIP-55 checksummed address equals its lower-case form; any other address
+// (for example Solana base58) compares exactly. An empty list or an empty
+// address is invalid.
+func Wallet(addrs ...string) Requirement {
+	if len(addrs) == 0 {
+		return invalid("Wallet: no address given")
+	}
+	want := make(map[string]bool, len(addrs))
+	for _, a := range addrs {
+		if a == "" {
+			return invalid("Wallet: empty address")
+		}
+		want[canonicalAddress(a)] = true
+	}
+	return simple("wallet", func(c *Claims) bool {
+		return c.WalletAddress != "" && want[canonicalAddress(c.WalletAddress)]
+	})
+}
+
+// Contract requires the token to be about the contract addr: its
+// "contractAddress" equals addr, or its "tokenBalances" has an entry for
+// addr. Addresses compare as in [Wallet]. An empty address is invalid.
+func Contract(addr string) Requirement {
+	if addr == "" {
+		return invalid("Contract: empty address")
+	}
+	want := canonicalAddress(addr)
+	return simple("contract", func(c *Claims) bool {
+		if c.ContractAddress != "" && canonicalAddress(c.ContractAddress) == want {
+			return true
+		}
+		_, ok := contractBalances(c, want)
+		return ok
+	})
+}
+
+// canonicalAddress lower-cases EVM addresses and leaves others as they are.
+func canonicalAddress(a string) string {
+	if isEVMAddress(a) {
+		return strings.ToLower(a)
+	}
+	return a
+}
+
+// isEVMAddress reports whether a is "0x" followed by 40 hex digits.
+func isEVMAddress(a string) bool {
+	if len(a) != 42 || a[0] != '0' || (a[1] != 'x' && a[1] != 'X') {
+		return false
+	}
+	for i := 2; i < len(a); i++ {
+		c := a[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// MinBalance requires the holder's balance to be at least min, a decimal
+// string such as "0.1" (exact arithmetic, never floating point); "0" means
+// more than zero. The balance is "tokenBalance"; when the token has none, it
+// is the "tokenBalances" entry of the token's "contractAddress", or of the
+// only contract in "tokenBalances", summed over its entries. A token with no
+// balance fails. min that is not a plain non-negative decimal is invalid.
+// To name the contract, use [MinBalanceOf].
+func MinBalance(min string) Requirement {
+	threshold, err := parseMin("MinBalance", min)
+	if err != nil {
+		return &requirement{err: err}
+	}
+	return simple("balance", func(c *Claims) bool {
+		if c.TokenBalance != nil {
+			return meets(c.TokenBalance, threshold)
+		}
+		contract := ""
+		if c.ContractAddress != "" {
+			contract = canonicalAddress(c.ContractAddress)
+		} else if len(c.TokenBalances) == 1 {
+			for k := range c.TokenBalances {
+				contract = canonicalAddress(k)
+			}
+		}
+		sum, ok := contractBalances(c, contract)
+		return ok && meets(sum, threshold)
+	})
+}
+
+// MinBalanceOf requires the holder's balance of contract to be at least min
+// (as in [MinBalance]): the "tokenBalances" entry of contract summed over its
+// entries, or "tokenBalance" when the token's "contractAddress" is contract.
+// An empty contract or a min that is not a plain decimal is invalid.
+func MinBalanceOf(contract, min string) Requirement {
+	if contract == "" {
+		return invalid("MinBalanceOf: empty contract address")
+	}
+	threshold, err := parseMin("MinBalanceOf", min)
+	if err != nil {
+		return &requirement{err: err}
+	}
+	want := canonicalAddress(contract)
+	return simple("balance", func(c *Claims) bool {
+		if sum, ok := contractBalances(c, want); ok {
+			return meets(sum, threshold)
+		}
+		return c.TokenBalance != nil && c.ContractAddress != "" &&
+			canonicalAddress(c.ContractAddress) == want && meets(c.TokenBalance, threshold)
+	})
+}
+
+func parseMin(fn, min string) (*big.Rat, error) {
+	if !isDecimal(min) {
+		return nil, fmt.Errorf("%s: %q is not a plain non-negative decimal", fn, min)
+	}
+	r, _ := new(big.Rat).SetString(min)
+	return r, nil
+}
+
+// meets reports balance ≥ threshold, or balance > 0 when threshold is 0.
+func meets(balance, threshold *big.Rat) bool {
+	if threshold.Sign() == 0 {
+		return balance.Sign() > 0
+	}
+	return balance.Cmp(threshold) >= 0
+}
+
+// contractBalances sums the "tokenBalances" entries of contract (already
+// canonical). It reports false when the token has none for it.
+func contractBalances(c *Claims, contract string) (*big.Rat, bool) {
+	if contract == "" {
+		return nil, false
+	}
+	for k, entries := range c.TokenBalances {
+		if canonicalAddress(k) != contract {
+			continue
+		}
+		sum := new(big.Rat)
+		for _, b := range entries {
+			if b != nil {
+				sum.Add(sum, b)
+			}
+		}
+		return sum, true
+	}
+	return nil, false
+}
+
+// TokenID requires the token's "tokenIds" to hold at least one of ids. Ids
+// compare exactly, except that decimal ids ignore leading zeros ("042" =
+// "42"). An empty list or an empty id is invalid.
+func TokenID(ids ...string) Requirement {
+	if len(ids) == 0 {
+		return invalid("TokenID: no id given")
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			return invalid("TokenID: empty id")
+		}
+		want[canonicalTokenID(id)] = true
+	}
+	return simple("token id", func(c *Claims) bool {
+		for _, id := range c.TokenIDs {
+			if want[canonicalTokenID(id)] {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func canonicalTokenID(id string) string {
+	if allDigits(id) {
+		if t := strings.TrimLeft(id, "0"); t != "" {
+			return t
+		}
+		return "0"
+	}
+	return id
+}
+
+// AllOf requires every one of reqs; a failure reports the first unmet one.
+// An empty list is invalid.
+func AllOf(reqs ...Requirement) Requirement {
+	if len(reqs) == 0 {
+		return invalid("AllOf: no requirement given")
+	}
+	reqs = append([]Requirement(nil), reqs...)
+	return &requirement{inner: reqs, check: func(c *Claims) error { return checkAll(c, reqs) }}
+}
+
+// AnyOf requires at least one of reqs; a failure reports the kind "any of".
+// An empty list is invalid.
+func AnyOf(reqs ...Requirement) Requirement {
+	if len(reqs) == 0 {
+		return invalid("AnyOf: no requirement given")
+	}
+	reqs = append([]Requirement(nil), reqs...)
+	return &requirement{inner: reqs, check: func(c *Claims) error {
+		for _, r := range reqs {
+			if r.Check(c) == nil {
+				return nil
+			}
+		}
+		return &UnmetError{Kind: "any of"}
+	}}
+}
+
+// Require returns middleware that lets a request through only when its
+// claims meet every one of reqs, and answers 403 insufficient_scope
+// otherwise. Behind [Middleware.Handler] (of this or any Middleware) it uses
+// the claims already in the context; on its own it authenticates the request
+// first, with this Middleware's whole pipeline, and a request without a
+// token is answered 401 even with [WithCredentialsOptional].
+//
+// Require panics when a requirement is invalid (an empty list, a bad
+// decimal, a nil requirement), like regexp.MustCompile: the mistake shows
+// when the route is built, never at request time.
+func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handler {
+	if err := validateRequirements(reqs); err != nil {
+		panic("tokengate: Require: " + err.Error())
+	}
+	reqs = append([]Requirement(nil), reqs...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, ok := ClaimsFromContext(r.Context())
+			if !ok {
+				var err error
+				if c, err = m.Authenticate(r); err != nil {
+					m.fail(w, r, err)
+					return
+				}
+				r = r.WithContext(ContextWithClaims(r.Context(), c))
+			}
+			if err := checkAll(c, reqs); err != nil {
+				m.fail(w, r, classify(err))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,278 @@
+package tokengate_test
+
+import (
+	"errors"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokengate/tokengate"
+	"github.com/tokengate/tokengate/tokengatetest"
+)
+
+const (
+	checksummed = "0x52908400098527886E0F7030069857D2E4169EE7" // EIP-55
+	lowered     = "0x52908400098527886e0f7030069857d2e4169ee7"
+	contract    = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D"
+	solWallet   = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
+)
+
+func rat(s string) *big.Rat {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		panic(s)
+	}
+	return r
+}
+
+// picket is a Picket-shaped set of claims.
+func picket() *tokengate.Claims {
+	return &tokengate.Claims{
+		Chain:           "ethereum",
+		WalletAddress:   checksummed,
+		ContractAddress: contract,
+		TokenBalance:    rat("0.1337"),
+		TokenIDs:        []string{"1", "42"},
+	}
+}
+
+func with(edit func(c *tokengate.Claims)) *tokengate.Claims {
+	c := picket()
+	edit(c)
+	return c
+}
+
+func TestRequirements(t *testing.T) {
+	balancesOnly := with(func(c *tokengate.Claims) {
+		c.TokenBalance = nil
+		c.ContractAddress = ""
+		c.TokenBalances = map[string]map[string]*big.Rat{
+			contract: {"1": rat("10"), "2": rat("2.5")},
+			"0xdead" + "000000000000000000000000000000000000": {"1": rat("1000")},
+		}
+	})
+	oneContract := with(func(c *tokengate.Claims) {
+		c.TokenBalance = nil
+		c.ContractAddress = ""
+		c.TokenBalances = map[string]map[string]*big.Rat{contract: {"a": rat("0.5"), "b": rat("0.5")}}
+	})
+	tests := []struct {
+		name string
+		req  tokengate.Requirement
+		c    *tokengate.Claims
+		ok   bool
+		kind string // of the failure
+	}{
+		{"chain slug", tokengate.Chain("ethereum"), picket(), true, ""},
+		{"chain case", tokengate.Chain("ETHEREUM"), picket(), true, ""},
+		{"chain EIP-155 number", tokengate.Chain("1"), picket(), true, ""},
+		{"chain CAIP-2", tokengate.Chain("eip155:1"), picket(), true, ""},
+		{"chain CAIP-2 in token", tokengate.Chain("ethereum"), with(func(c *tokengate.Claims) { c.Chain = "EIP155:1" }), true, ""},
+		{"chain polygon aliases", tokengate.Chain("137"), with(func(c *tokengate.Claims) { c.Chain = "polygon" }), true, ""},
+		{"chain base", tokengate.Chain("eip155:8453"), with(func(c *tokengate.Claims) { c.Chain = "base" }), true, ""},
+		{"chain arbitrum", tokengate.Chain("arbitrum"), with(func(c *tokengate.Claims) { c.Chain = "42161" }), true, ""},
+		{"chain optimism", tokengate.Chain("optimism"), with(func(c *tokengate.Claims) { c.Chain = "eip155:10" }), true, ""},
+		{"chain bsc", tokengate.Chain("bsc"), with(func(c *tokengate.Claims) { c.Chain = "56" }), true, ""},
+		{"chain avalanche", tokengate.Chain("avalanche"), with(func(c *tokengate.Claims) { c.Chain = "43114" }), true, ""},
+		{"chain solana CAIP-2", tokengate.Chain("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"), with(func(c *tokengate.Claims) { c.Chain = "solana" }), true, ""},
+		{"chain any of", tokengate.Chain("polygon", "ethereum"), picket(), true, ""},
+		{"chain other", tokengate.Chain("polygon"), picket(), false, "chain"},
+		{"chain ethereum is not optimism", tokengate.Chain("10"), picket(), false, "chain"},
+		{"chain missing", tokengate.Chain("ethereum"), with(func(c *tokengate.Claims) { c.Chain = "" }), false, "chain"},
+
+		{"wallet EIP-55 vs lower case", tokengate.Wallet(lowered), picket(), true, ""},
+		{"wallet lower case vs EIP-55", tokengate.Wallet(checksummed), with(func(c *tokengate.Claims) { c.WalletAddress = lowered }), true, ""},
+		{"wallet not listed", tokengate.Wallet("0x0000000000000000000000000000000000000001"), picket(), false, "wallet"},
+		{"wallet solana exact", tokengate.Wallet(solWallet), with(func(c *tokengate.Claims) { c.WalletAddress = solWallet }), true, ""},
+		{"wallet solana is case-sensitive", tokengate.Wallet(solWallet), with(func(c *tokengate.Claims) { c.WalletAddress = "7ecdhsygxxyscszyep35khn8vvw3svaulktzxwcfltv" }), false, "wallet"},
+		{"wallet 0x but not 40 hex is exact", tokengate.Wallet("0xABC"), with(func(c *tokengate.Claims) { c.WalletAddress = "0xabc" }), false, "wallet"},
+		{"wallet missing", tokengate.Wallet(lowered), with(func(c *tokengate.Claims) { c.WalletAddress = "" }), false, "wallet"},
+
+		{"contract case-insensitive", tokengate.Contract("0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d"), picket(), true, ""},
+		{"contract other", tokengate.Contract(lowered), picket(), false, "contract"},
+		{"contract via tokenBalances", tokengate.Contract(contract), balancesOnly, true, ""},
+		{"contract missing", tokengate.Contract(contract), with(func(c *tokengate.Claims) { c.ContractAddress = "" }), false, "contract"},
+
+		{"balance 0.1337 >= 0.1", tokengate.MinBalance("0.1"), picket(), true, ""},
+		{"balance 0.1337 >= 0.1337", tokengate.MinBalance("0.1337"), picket(), true, ""},
+		{"balance 0.1337 < 0.13371", tokengate.MinBalance("0.13371"), picket(), false, "balance"},
+		{"balance 0 means more than zero", tokengate.MinBalance("0"), picket(), true, ""},
+		{"balance zero fails 0", tokengate.MinBalance("0"), with(func(c *tokengate.Claims) { c.TokenBalance = rat("0") }), false, "balance"},
+		{"balance 10^30 base units", tokengate.MinBalance("1000000000000000000000000000000"),
+			with(func(c *tokengate.Claims) { c.TokenBalance = rat("1000000000000000000000000000000") }), true, ""},
+		{"balance 10^30 - 1 base units", tokengate.MinBalance("1000000000000000000000000000000"),
+			with(func(c *tokengate.Claims) { c.TokenBalance = rat("999999999999999999999999999999") }), false, "balance"},
+		{"balance beyond float64 precision", tokengate.MinBalance("0.30000000000000000001"),
+			with(func(c *tokengate.Claims) { c.TokenBalance = rat("0.3") }), false, "balance"},
+		{"balance missing", tokengate.MinBalance("0"), with(func(c *tokengate.Claims) { c.TokenBalance = nil }), false, "balance"},
+		{"balance from the only contract in tokenBalances", tokengate.MinBalance("1"), oneContract, true, ""},
+		{"balance from tokenBalances of contractAddress", tokengate.MinBalance("12.5"),
+			with(func(c *tokengate.Claims) { c.TokenBalance = nil; c.TokenBalances = balancesOnly.TokenBalances }), true, ""},
+		{"balance ambiguous tokenBalances", tokengate.MinBalance("1"), balancesOnly, false, "balance"},
+		{"balance of contract, summed", tokengate.MinBalanceOf(contract, "12.5"), balancesOnly, true, ""},
+		{"balance of contract, summed, short", tokengate.MinBalanceOf(contract, "12.51"), balancesOnly, false, "balance"},
+		{"balance of contract, lower case", tokengate.MinBalanceOf("0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d", "12"), balancesOnly, true, ""},
+		{"balance of contract via tokenBalance", tokengate.MinBalanceOf(contract, "0.1"), picket(), true, ""},
+		{"balance of another contract", tokengate.MinBalanceOf(lowered, "0.1"), picket(), false, "balance"},
+
+		{"token id in array", tokengate.TokenID("42"), picket(), true, ""},
+		{"token id any of", tokengate.TokenID("7", "1"), picket(), true, ""},
+		{"token id leading zeros", tokengate.TokenID("042"), picket(), true, ""},
+		{"token id absent", tokengate.TokenID("7"), picket(), false, "token id"},
+		{"token id single", tokengate.TokenID("7"), with(func(c *tokengate.Claims) { c.TokenIDs = []string{"7"} }), true, ""},
+		{"token id none held", tokengate.TokenID("7"), with(func(c *tokengate.Claims) { c.TokenIDs = nil }), false, "token id"},
+
+		{"all of", tokengate.AllOf(tokengate.Chain("1"), tokengate.MinBalance("0.1")), picket(), true, ""},
+		{"all of reports the first unmet", tokengate.AllOf(tokengate.Chain("1"), tokengate.Wallet(solWallet), tokengate.MinBalance("5")), picket(), false, "wallet"},
+		{"any of", tokengate.AnyOf(tokengate.Wallet(solWallet), tokengate.TokenID("42")), picket(), true, ""},
+		{"any of none", tokengate.AnyOf(tokengate.Wallet(solWallet), tokengate.TokenID("7")), picket(), false, "any of"},
+		{"nested", tokengate.AnyOf(
+			tokengate.AllOf(tokengate.Chain("solana"), tokengate.Wallet(solWallet)),
+			tokengate.AllOf(tokengate.Chain("eip155:1"), tokengate.AnyOf(tokengate.TokenID("9"), tokengate.MinBalance("0.13"))),
+		), picket(), true, ""},
+		{"nested none", tokengate.AllOf(
+			tokengate.Chain("ethereum"),
+			tokengate.AnyOf(tokengate.TokenID("9"), tokengate.MinBalance("1")),
+		), picket(), false, "any of"},
+		{"func", tokengate.RequirementFunc(func(c *tokengate.Claims) error { return nil }), picket(), true, ""},
+		{"func failing", tokengate.RequirementFunc(func(c *tokengate.Claims) error { return errors.New("not a member") }), picket(), false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.req.Check(tt.c)
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tokengate.ErrForbidden)
+			var ue *tokengate.UnmetError
+			if tt.kind == "" {
+				assert.False(t, errors.As(err, &ue))
+				return
+			}
+			require.ErrorAs(t, err, &ue)
+			assert.Equal(t, tt.kind, ue.Kind)
+		})
+	}
+}
+
+func TestInvalidRequirements(t *testing.T) {
+	tests := []struct {
+		name string
+		req  tokengate.Requirement
+	}{
+		{"Chain of nothing", tokengate.Chain()},
+		{"Chain empty", tokengate.Chain("ethereum", " ")},
+		{"Wallet of nothing", tokengate.Wallet()},
+		{"Wallet empty", tokengate.Wallet("")},
+		{"Contract empty", tokengate.Contract("")},
+		{"MinBalance not a decimal", tokengate.MinBalance("abc")},
+		{"MinBalance negative", tokengate.MinBalance("-1")},
+		{"MinBalance exponent", tokengate.MinBalance("1e18")},
+		{"MinBalance fraction", tokengate.MinBalance("1/2")},
+		{"MinBalance empty", tokengate.MinBalance("")},
+		{"MinBalanceOf no contract", tokengate.MinBalanceOf("", "1")},
+		{"MinBalanceOf bad decimal", tokengate.MinBalanceOf(contract, "1.")},
+		{"TokenID of nothing", tokengate.TokenID()},
+		{"TokenID empty", tokengate.TokenID("")},
+		{"AllOf of nothing", tokengate.AllOf()},
+		{"AnyOf of nothing", tokengate.AnyOf()},
+		{"nested invalid", tokengate.AnyOf(tokengate.Chain("1"), tokengate.AllOf(tokengate.MinBalance("x")))},
+		{"nil", nil},
+		{"nil func", tokengate.RequirementFunc(nil)},
+	}
+	secret := make([]byte, 32)
+	m := newMiddleware(t, tokengate.WithKeys(tokengate.HMACSecret(secret)))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tokengate.New(tokengate.WithKeys(tokengate.HMACSecret(secret)), tokengate.WithRequirements(tt.req))
+			require.ErrorIs(t, err, tokengate.ErrConfig)
+			assert.Regexp(t, `^tokengate: `, err.Error())
+			assert.Panics(t, func() { m.Require(tt.req) })
+		})
+	}
+}
+
+// TestGatingOverHTTP: through Handler and Require, gated out is 403 with
+// insufficient_scope, allowed is 200, and a bad token stays 401.
+func TestGatingOverHTTP(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	keys := tokengate.WithIssuer(iss.URL(), keysOf(iss))
+	holder := iss.Token(*picket())
+	nonHolder := iss.Token(*with(func(c *tokengate.Claims) { c.TokenIDs = []string{"7"}; c.TokenBalance = rat("0.01") }))
+	stringIDs := iss.Token(tokengate.Claims{}, tokengatetest.WithClaim("tokenIds", "42"))
+	balancesOnly := iss.Token(tokengate.Claims{}, tokengatetest.WithClaim("tokenBalances",
+		map[string]map[string]string{contract: {"1": "0.2"}}))
+	expired := iss.Token(tokengate.Claims{TokenIDs: []string{"42"}, IssuedAt: time.Now().Add(-2 * time.Hour), ExpiresAt: time.Now().Add(-time.Hour)})
+
+	m := newMiddleware(t, keys)
+	gate := tokengate.AnyOf(tokengate.TokenID("42"), tokengate.MinBalanceOf(contract, "0.1"))
+	global := newMiddleware(t, keys, tokengate.WithRequirements(gate))
+	optional := newMiddleware(t, keys, tokengate.WithCredentialsOptional())
+	chains := map[string]func(http.Handler) http.Handler{
+		"Handler then Require":                func(h http.Handler) http.Handler { return m.Handler(m.Require(gate)(h)) },
+		"Require alone":                       m.Require(gate),
+		"WithRequirements":                    global.Handler,
+		"Require alone, credentials optional": optional.Require(gate),
+	}
+	tests := []struct {
+		name   string
+		r      *http.Request
+		status int
+		www    string
+	}{
+		{"holder", bearer(holder), 200, ""},
+		{"tokenIds as a string", bearer(stringIDs), 200, ""},
+		{"non-holder", bearer(nonHolder), 403, `Bearer realm="api", error="insufficient_scope"`},
+		{"bad token", bearer(holder[:len(holder)-3] + "AAA"), 401, `Bearer realm="api", error="invalid_token"`},
+		{"expired holder", bearer(expired), 401, `Bearer realm="api", error="invalid_token"`},
+		{"no token", httptest.NewRequest("GET", "/", nil), 401, `Bearer realm="api"`},
+	}
+	for chainName, chain := range chains {
+		for _, tt := range tests {
+			t.Run(chainName+"/"+tt.name, func(t *testing.T) {
+				res := serve(chain, tt.r)
+				assert.Equal(t, tt.status, res.status)
+				assert.Equal(t, tt.www, res.www)
+				assert.Equal(t, tt.status == 200, res.reached)
+				if tt.status == 200 {
+					require.NotNil(t, res.claims, "claims reach the handler")
+				}
+				if tt.status == 403 {
+					body := errorBody(t, res.body)
+					assert.Equal(t, "insufficient_scope", body["error"])
+					assert.Equal(t, "the access token does not meet the any of requirement", body["error_description"])
+					assert.NotContains(t, res.body, "42")
+				}
+			})
+		}
+	}
+
+	t.Run("tokenBalances only", func(t *testing.T) {
+		for _, tc := range []struct {
+			min    string
+			status int
+		}{{"0.2", 200}, {"0.21", 403}} {
+			res := serve(m.Handler, bearer(balancesOnly))
+			require.Equal(t, 200, res.status)
+			res = serve(m.Require(tokengate.MinBalanceOf(contract, tc.min)), bearer(balancesOnly))
+			assert.Equal(t, tc.status, res.status, "min %s", tc.min)
+		}
+	})
+
+	t.Run("description names the kind", func(t *testing.T) {
+		res := serve(m.Require(tokengate.Chain("solana")), bearer(holder))
+		assert.Equal(t, "the access token does not meet the chain requirement", errorBody(t, res.body)["error_description"])
+		res = serve(m.Require(tokengate.RequirementFunc(func(*tokengate.Claims) error {
+			return &tokengate.UnmetError{Kind: `x","injected":"`}
+		})), bearer(holder))
+		assert.Equal(t, map[string]string{"error": "insufficient_scope", "error_description": "the access token does not meet the requirements"},
+			errorBody(t, res.body))
+	})
+}
