@@ -144,8 +144,19 @@ const retryAfterSeconds = 5
 // 503, and a JSON body {"error":..., "error_description":...} whose texts are
 // fixed.
 func writeError(w http.ResponseWriter, realm string, err error) {
+	status, header, body := answer(realm, err)
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// answer is the default answer for err: its status, the headers to set and
+// the body.
+func answer(realm string, err error) (int, http.Header, []byte) {
 	e := classify(err)
-	h := w.Header()
+	h := make(http.Header, 5)
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	} else {
@@ -154,8 +165,7 @@ func writeError(w http.ResponseWriter, realm string, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(e.Status)
-	_, _ = w.Write(errorBody(e))
+	return e.Status, h, errorBody(e)
 }
 
 func wwwAuthenticate(realm, code string) string {

@@ -389,26 +389,47 @@ func AnyOf(reqs ...Requirement) Requirement {
 // decimal, a nil requirement), like regexp.MustCompile: the mistake shows
 // when the route is built, never at request time.
 func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handler {
-	if err := validateRequirements(reqs); err != nil {
-		panic("tokengate: Require: " + err.Error())
-	}
-	reqs = append([]Requirement(nil), reqs...)
+	gate := m.gate("Require", reqs)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, ok := ClaimsFromContext(r.Context())
-			if !ok {
-				var err error
-				if c, err = m.Authenticate(r); err != nil {
-					m.fail(w, r, err)
-					return
-				}
-				r = r.WithContext(ContextWithClaims(r.Context(), c))
-			}
-			if err := checkAll(c, reqs); err != nil {
-				m.fail(w, r, classify(err))
+			c, err := gate(r)
+			if err != nil {
+				m.WriteError(w, r, err)
 				return
+			}
+			if _, ok := ClaimsFromContext(r.Context()); !ok {
+				r = r.WithContext(ContextWithClaims(r.Context(), c))
 			}
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// Gate is the decision [Middleware.Require] makes, for adapters to other
+// routers: the returned function gives the claims of r (those in its
+// context, or else those Authenticate verifies) when they meet every one of
+// reqs, and otherwise the error (an [*Error]) that Require answers. Like
+// Require, Gate panics when a requirement is invalid.
+func (m *Middleware) Gate(reqs ...Requirement) func(r *http.Request) (*Claims, error) {
+	return m.gate("Gate", reqs)
+}
+
+func (m *Middleware) gate(name string, reqs []Requirement) func(r *http.Request) (*Claims, error) {
+	if err := validateRequirements(reqs); err != nil {
+		panic("tokengate: " + name + ": " + err.Error())
+	}
+	reqs = append([]Requirement(nil), reqs...)
+	return func(r *http.Request) (*Claims, error) {
+		c, ok := ClaimsFromContext(r.Context())
+		if !ok {
+			var err error
+			if c, err = m.Authenticate(r); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkAll(c, reqs); err != nil {
+			return nil, classify(err)
+		}
+		return c, nil
 	}
 }

@@ -78,17 +78,28 @@ func New(opts ...Option) (*Middleware, error) {
 // without a token reaches next with no claims.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := m.Authenticate(r)
-		if err != nil {
-			if m.cfg.optional && errors.Is(err, ErrNoToken) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			m.fail(w, r, err)
-			return
+		c, err := m.Admit(r)
+		switch {
+		case err != nil:
+			m.WriteError(w, r, err)
+		case c == nil:
+			next.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r.WithContext(ContextWithClaims(r.Context(), c)))
 		}
-		next.ServeHTTP(w, r.WithContext(ContextWithClaims(r.Context(), c)))
 	})
+}
+
+// Admit is the decision [Middleware.Handler] makes for r, for adapters to
+// other routers: the verified claims; or nil claims and a nil error when
+// [WithCredentialsOptional] is set and r carries no token; or the error
+// (an [*Error]) that Handler answers.
+func (m *Middleware) Admit(r *http.Request) (*Claims, error) {
+	c, err := m.Authenticate(r)
+	if err != nil && m.cfg.optional && errors.Is(err, ErrNoToken) {
+		return nil, nil
+	}
+	return c, err
 }
 
 // Authenticate extracts the token from r and verifies it. It returns the
@@ -125,8 +136,30 @@ func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) 
 	return c, nil
 }
 
-// fail answers a refused request and logs why, without the token.
-func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+// WriteError answers a refused request as Handler does: it logs the cause
+// (with [WithLogger], never the token) and calls the [WithErrorHandler]
+// handler, or writes the default RFC 6750 answer.
+func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	m.logRefusal(r, err)
+	if m.cfg.errorHandler != nil {
+		m.cfg.errorHandler(w, r, err)
+		return
+	}
+	writeError(w, m.cfg.realm, err)
+}
+
+// ErrorResponse logs a refused request as [Middleware.WriteError] does and
+// returns the default RFC 6750 answer for err, for adapters whose framework
+// writes responses itself: the status, the headers to set
+// (WWW-Authenticate or Retry-After, Content-Type, Cache-Control) and the
+// JSON body. It ignores [WithErrorHandler].
+func (m *Middleware) ErrorResponse(r *http.Request, err error) (status int, header http.Header, body []byte) {
+	m.logRefusal(r, err)
+	return answer(m.cfg.realm, err)
+}
+
+// logRefusal logs why r was refused, without the token.
+func (m *Middleware) logRefusal(r *http.Request, err error) {
 	if m.cfg.logger != nil {
 		level := slog.LevelInfo
 		if errors.Is(err, ErrNoToken) {
@@ -135,11 +168,6 @@ func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 		m.cfg.logger.LogAttrs(r.Context(), level, "tokengate: request refused",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
-	if m.cfg.errorHandler != nil {
-		m.cfg.errorHandler(w, r, err)
-		return
-	}
-	writeError(w, m.cfg.realm, err)
 }
 
 // Close stops the background work of the key sources (JWKS refreshes) and
