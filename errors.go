@@ -47,6 +47,10 @@ var (
 	// now, for example a JWKS endpoint that is down with nothing cached
 	// (503 with Retry-After).
 	ErrKeysUnavailable = errors.New("tokengate: keys unavailable")
+	// ErrStoreUnavailable: the replay store of WithSingleUse failed, for
+	// example Redis is unreachable; the token is refused, never accepted
+	// (503 with Retry-After).
+	ErrStoreUnavailable = errors.New("tokengate: replay store unavailable")
 	// ErrConfig: New was given an invalid configuration.
 	ErrConfig = errors.New("tokengate: invalid configuration")
 )
@@ -97,7 +101,7 @@ func classify(err error) *Error {
 		e.Status, e.Code = http.StatusBadRequest, CodeInvalidRequest
 	case errors.Is(err, ErrForbidden):
 		e.Status, e.Code = http.StatusForbidden, CodeInsufficientScope
-	case errors.Is(err, ErrKeysUnavailable):
+	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable):
 		e.Status, e.Code = http.StatusServiceUnavailable, ""
 	}
 	return e
@@ -122,6 +126,7 @@ var descriptions = []struct {
 	{ErrReplayed, "the access token was already used"},
 	{ErrForbidden, "the access token does not meet the requirements"},
 	{ErrKeysUnavailable, "the token keys are temporarily unavailable"},
+	{ErrStoreUnavailable, "the token service is temporarily unavailable"},
 }
 
 func description(err error) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,28 @@ func TestBackoff(t *testing.T) {
 		got := backoff(n, time.Minute)
 		assert.LessOrEqual(t, got, want, "n=%d", n)
 		assert.GreaterOrEqual(t, got, want*4/5, "n=%d", n)
+	}
+}
+
+func TestReplayKey(t *testing.T) {
+	long := strings.Repeat("x", 500)
+	tests := []struct {
+		name    string
+		a, b    [2]string // issuer, id
+		sameKey bool
+	}{
+		{"same", [2]string{"https://a", "1"}, [2]string{"https://a", "1"}, true},
+		{"issuer differs", [2]string{"https://a", "1"}, [2]string{"https://b", "1"}, false},
+		{"split moves", [2]string{"a:b", "c"}, [2]string{"a", "b:c"}, false},
+		{"long ids differ", [2]string{"i", long + "1"}, [2]string{"i", long + "2"}, false},
+		{"long ids same", [2]string{"i", long}, [2]string{"i", long}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ka, kb := replayKey(tt.a[0], tt.a[1]), replayKey(tt.b[0], tt.b[1])
+			assert.Equal(t, tt.sameKey, ka == kb)
+			assert.LessOrEqual(t, len(ka), maxReplayKey)
+			assert.Contains(t, replayKey("https://issuer", "id"), "https://issuer", "short keys stay readable")
+		})
 	}
 }

@@ -120,13 +120,17 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 }
 
 // Verify verifies a raw compact token: form, header, issuer, key, signature
-// and claims, in that order, then applies the [WithRequirements]
-// requirements ([ErrForbidden]). It returns the claims, or an [*Error] wrapping
+// and claims, in that order, then spends the token's id with
+// [WithSingleUse] ([ErrReplayed], [ErrStoreUnavailable]) and applies the
+// [WithRequirements] requirements ([ErrForbidden]). It returns the claims, or an [*Error] wrapping
 // one of [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
 // [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
 // [ErrKeysUnavailable] or [ErrForbidden].
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
 	c, err := m.verify(ctx, token)
+	if err == nil && m.cfg.replay != nil {
+		err = m.spend(ctx, c)
+	}
 	if err == nil {
 		err = checkAll(c, m.cfg.requirements)
 	}

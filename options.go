@@ -30,6 +30,7 @@ type config struct {
 	realm        string
 	now          func() time.Time
 	requirements []Requirement
+	replay       ReplayStore
 }
 
 type issuerSource struct {
@@ -221,6 +222,27 @@ func WithRequirements(reqs ...Requirement) Option {
 			return fmt.Errorf("WithRequirements: %w", err)
 		}
 		c.requirements = append(c.requirements, reqs...)
+		return nil
+	}
+}
+
+// WithSingleUse accepts each token once: its id ("jti", else "tid"), with its
+// issuer, is spent in store after every other check passed, and a second
+// presentation is refused with [ErrReplayed] (401). A token without an id is
+// refused (401); a store that fails refuses the request with
+// [ErrStoreUnavailable] (503), never accepts it. The record lives until the
+// token's exp plus the clock skew. Use [NewMemoryStore] for one instance and
+// adapters/redisstore for several. New fails on a nil store or when given
+// twice.
+func WithSingleUse(store ReplayStore) Option {
+	return func(c *config) error {
+		switch {
+		case store == nil:
+			return errors.New("WithSingleUse: nil store")
+		case c.replay != nil:
+			return errors.New("WithSingleUse: given twice")
+		}
+		c.replay = store
 		return nil
 	}
 }
