@@ -169,3 +169,26 @@ func TestJWKSTimeout(t *testing.T) {
 	assert.Equal(t, 503, res.status)
 	assert.Less(t, time.Since(start), 5*time.Second, "the request waited past the fetch timeout")
 }
+
+// TestJWKSOptionErrors: invalid JWKS options make New fail with ErrConfig.
+func TestJWKSOptionErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []tokengate.JWKSOption
+	}{
+		{"JWKSMaxStale zero", []tokengate.JWKSOption{tokengate.JWKSMaxStale(0)}},
+		{"JWKSMaxStale negative", []tokengate.JWKSOption{tokengate.JWKSMaxStale(-time.Hour)}},
+		{"JWKSMaxStale below the refresh minimum", []tokengate.JWKSOption{tokengate.JWKSMaxStale(30 * time.Second)}},
+		{"JWKSOnRefresh nil", []tokengate.JWKSOption{tokengate.JWKSOnRefresh(nil)}},
+		{"JWKSWait zero", []tokengate.JWKSOption{tokengate.JWKSWait(0)}},
+		{"JWKSMinInterval negative", []tokengate.JWKSOption{tokengate.JWKSMinInterval(-time.Second)}},
+		{"nil option", []tokengate.JWKSOption{nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := tokengate.New(tokengate.WithIssuer("https://a", tokengate.JWKS("https://a.invalid/jwks", tt.opts...)))
+			assert.ErrorIs(t, err, tokengate.ErrConfig)
+			assert.Nil(t, m)
+		})
+	}
+}
