@@ -2,6 +2,7 @@ package tokengate_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -37,6 +38,17 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add("a.b.c")
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	// Refused shapes near valid ones, signed with the right secret: starting
+	// points for mutations (see TestAttacks).
+	exp := fmt.Sprintf(`"exp":%d`, now.Add(time.Hour).Unix())
+	for _, h := range []string{`{"alg":"HS256","crit":["b64"],"b64":false}`, `{"alg":"HS256","ALG":"none"}`,
+		`{"alg":"HS256","alg":"none"}`, `{"alg":"HS256","cty":"JWT"}`, `{"alg":"none"}`} {
+		f.Add(forge(h, "{"+exp+"}", hs256(iss.Secret())))
+	}
+	for _, p := range []string{"{" + exp + `,"EXP":1}`, "{" + exp + `,"exp":1}`, `{"exp":"2999-01-01T00:00:00Z"}`,
+		"{" + exp + `,"x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "}"} {
+		f.Add(forge(`{"alg":"HS256"}`, p, hs256(iss.Secret())))
+	}
 	f.Fuzz(func(t *testing.T, tok string) {
 		c, err := m.Verify(context.Background(), tok)
 		if err == nil {

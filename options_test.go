@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"math/big"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -85,7 +84,7 @@ func TestNewErrors(t *testing.T) {
 		{"nil Ed25519 key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.EdDSA, ed25519.PublicKey(nil)))}},
 		{"nil key", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.ES256, nil))}},
 		{"EC point off the curve", []tokengate.Option{tokengate.WithKeys(tokengate.PublicKey(jwa.ES256,
-			&ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}))}},
+			offCurve()))}},
 		{"WithErrorHandler nil", []tokengate.Option{ok, tokengate.WithErrorHandler(nil)}},
 		{"WithLogger nil", []tokengate.Option{ok, tokengate.WithLogger(nil)}},
 		{"WithRealm with quote", []tokengate.Option{ok, tokengate.WithRealm(`a"b`)}},

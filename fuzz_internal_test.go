@@ -1,0 +1,124 @@
+package tokengate
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-json-experiment/json"
+)
+
+// FuzzCompactForm: the form check and the header decoding never panic; what
+// the form check accepts is three canonical base64url segments within the
+// size caps (so no two spellings of one token both pass), and a header that
+// decodes has no two names equal under case folding and is not nested too
+// deep.
+func FuzzCompactForm(f *testing.F) {
+	for _, s := range []string{
+		"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9..c2ln",
+		"eyJhbGciOiJub25lIn0.e30.",
+		"a.b.c.d.e",
+		"eyJhbGciOiJIUzI1NiJ9=.e30.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9.e30.c2l+",
+		"eyJhbGciOiJIUzI1NiJ9.e30.c2lo",
+		"eyJhbGciOiJIUzI1NiIsIkFMRyI6Im5vbmUifQ.e30.c2ln", // alg and ALG
+		"eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiYjY0Il0sImI2NCI6ZmFsc2V9.e30.c2ln",
+		`{"payload":"e30","signatures":[]}`,
+		strings.Repeat(".", 100),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		c, err := parseCompact(tok)
+		if err != nil {
+			return
+		}
+		segs := strings.Split(tok, ".")
+		if len(segs) != 3 || len(tok) > maxTokenBytes || len(segs[0]) > maxHeaderBytes {
+			t.Fatalf("accepted a token of the wrong shape: %q", tok)
+		}
+		if len(c.header) == 0 || len(c.signature) == 0 {
+			t.Fatalf("accepted an empty header or signature: %q", tok)
+		}
+		for i, b := range [][]byte{c.header, c.payload, c.signature} {
+			if got := base64.RawURLEncoding.EncodeToString(b); got != segs[i] {
+				t.Fatalf("segment %d is not canonical: %q decodes to what encodes as %q", i, segs[i], got)
+			}
+		}
+		if c.signingInput != segs[0]+"."+segs[1] {
+			t.Fatalf("signing input %q, want %q", c.signingInput, segs[0]+"."+segs[1])
+		}
+		var h header
+		if err := h.decode(c.header); err != nil {
+			return
+		}
+		if caseVariantNamesReference(t, c.header) || maxDepthReference(t, c.header) > maxJSONDepth {
+			t.Fatalf("accepted a header with case-variant names or nested too deep: %q", c.header)
+		}
+		if len(h.Crit) > 0 || len(h.B64) > 0 || len(h.Enc) > 0 || len(h.Zip) > 0 || h.Cty != "" {
+			t.Fatalf("accepted a refused header member: %q", c.header)
+		}
+	})
+}
+
+// FuzzClaims: decoding a payload and converting it into Claims never panic;
+// on every text the strict decoder accepts, scanJSON's verdicts (case-variant
+// names, nesting) agree with slow references; accepted claims have an exp,
+// and their times lie between the epoch and the year 9999.
+func FuzzClaims(f *testing.F) {
+	for _, s := range []string{
+		picketPayload,
+		`{"exp":1700000000}`,
+		`{"exp":1700000000,"EXP":1}`,
+		`{"exp":1,"exp":2}`,
+		`{"\u0065xp":1,"exp":2}`,
+		`{"sub":"a","ſub":"b","exp":1}`,
+		`{"exp":"2023-11-14T22:13:20Z"}`,
+		`{"exp":1e300,"nbf":-1,"iat":null}`,
+		`{"exp":1,"aud":[["a"]],"tokenIds":[1,"2",{}]}`,
+		`{"exp":1,"tokenBalance":"0.1337","tokenBalances":{"0xa":{"1":"2"}}}`,
+		`{"a\"b":1,"A\"B":2,"c\\":"\\","C\\":0}`,
+		`{"x":{"iss":1,"ISS":2},"y":"{\"a\":1,\"A\":2}"}`,
+		`{"n01":0,"n02":0,"n03":0,"n04":0,"n05":0,"n06":0,"n07":0,"n08":0,"n09":0,"n10":0,"n11":0,"n12":0,` +
+			`"n13":0,"n14":0,"n15":0,"n16":0,"n17":0,"n18":0,"n19":0,"n20":0,"n21":0,"n22":0,"n23":0,"n24":0,` +
+			`"n25":0,"n26":0,"n27":0,"n28":0,"n29":0,"n30":0,"n31":0,"n32":0,"n33":0,"N01":0}`,
+		`[[[[[[[[[[]]]]]]]]]]`,
+		`{"exp":1,"x":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`,
+		`{"exp":1,"x":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p payload
+		err := p.decode(b)
+		if json.Unmarshal(b, &payload{}) == nil {
+			variant := caseVariantNamesReference(t, b)
+			deep := maxDepthReference(t, b) > maxJSONDepth
+			if (variant || deep) != (err != nil) {
+				t.Fatalf("case-variant names %v, too deep %v, decode error %v: %q", variant, deep, err, b)
+			}
+		}
+		if err != nil {
+			return
+		}
+		c, err := p.claims()
+		if err != nil {
+			return
+		}
+		lo, hi := time.Unix(0, 0), time.Unix(maxNumericDate+1, 0)
+		if c.ExpiresAt.IsZero() || !c.ExpiresAt.After(lo) || !c.ExpiresAt.Before(hi) {
+			t.Fatalf("exp %v out of range: %q", c.ExpiresAt, b)
+		}
+		for _, v := range []time.Time{c.NotBefore, c.IssuedAt} {
+			if !v.IsZero() && (!v.After(lo) || !v.Before(hi)) {
+				t.Fatalf("nbf or iat %v out of range: %q", v, b)
+			}
+		}
+		if c.TokenBalance != nil && c.TokenBalance.Sign() < 0 {
+			t.Fatalf("negative tokenBalance: %q", b)
+		}
+	})
+}
