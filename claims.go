@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Claims are the verified claims of a token, typed. A Middleware puts them into
@@ -90,29 +89,4 @@ func ContextWithClaims(ctx context.Context, c *Claims) context.Context {
 func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
 	c, ok := ctx.Value(claimsKey{}).(*Claims)
 	return c, ok && c != nil
-}
-
-// balances reads "tokenBalances": an object of contract addresses, each an
-// object of decimals (strings or numbers, as "tokenBalance").
-func balances(v jsontext.Value) (map[string]map[string]*big.Rat, error) {
-	if len(v) == 0 {
-		return nil, nil
-	}
-	var raw map[string]map[string]jsontext.Value
-	if err := json.Unmarshal(v, &raw); err != nil {
-		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
-	}
-	out := make(map[string]map[string]*big.Rat, len(raw))
-	for contract, entries := range raw {
-		m := make(map[string]*big.Rat, len(entries))
-		for k, b := range entries {
-			r, err := decimal("tokenBalances", b)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = r
-		}
-		out[contract] = m
-	}
-	return out, nil
 }

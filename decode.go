@@ -43,9 +43,20 @@ func putReader(r *jsonReader) {
 
 var errNotObject = errors.New("not a JSON object")
 
+// document reads a JSON text that is one object (see object); nothing but
+// white space may follow it.
+func (r *jsonReader) document(member func(name []byte) error) error {
+	if err := r.object(member); err != nil {
+		return err
+	}
+	if _, err := r.dec.ReadToken(); err != io.EOF {
+		return errors.New("data after the JSON object")
+	}
+	return nil
+}
+
 // object reads one JSON object and hands each member name (unescaped; valid
-// until the next read) to member, which must read the value. Afterwards
-// nothing but white space may follow.
+// until the next read) to member, which must read the value.
 func (r *jsonReader) object(member func(name []byte) error) error {
 	tok, err := r.dec.ReadToken()
 	if err != nil || tok.Kind() != '{' {
@@ -69,9 +80,6 @@ func (r *jsonReader) object(member func(name []byte) error) error {
 	}
 	if tok, err = r.dec.ReadToken(); err != nil || tok.Kind() != '}' {
 		return errNotObject
-	}
-	if _, err := r.dec.ReadToken(); err != io.EOF {
-		return errors.New("data after the JSON object")
 	}
 	return nil
 }
@@ -106,7 +114,7 @@ func (r *jsonReader) present() (bool, error) {
 func decodeHeader(b []byte, h *header) error {
 	r := getReader(b)
 	defer putReader(r)
-	err := r.object(func(name []byte) (err error) {
+	err := r.document(func(name []byte) (err error) {
 		switch string(name) {
 		case "alg":
 			h.Alg, err = r.str("alg")
@@ -141,7 +149,7 @@ func decodeClaims(b []byte) (*Claims, error) {
 	c := &Claims{}
 	var jti, tid string
 	var hasExp bool
-	err := r.object(func(name []byte) (err error) {
+	err := r.document(func(name []byte) (err error) {
 		switch string(name) {
 		case "iss":
 			c.Issuer, err = r.str("iss")
@@ -175,10 +183,7 @@ func decodeClaims(b []byte) (*Claims, error) {
 		case "tokenIds":
 			c.TokenIDs, err = r.strings("tokenIds", true)
 		case "tokenBalances":
-			var v jsontext.Value
-			if v, err = r.dec.ReadValue(); err == nil {
-				c.TokenBalances, err = balances(v)
-			}
+			c.TokenBalances, err = r.balances()
 		default:
 			err = r.dec.SkipValue()
 		}
@@ -274,4 +279,26 @@ func parseDecimal(name, s string) (*big.Rat, error) {
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
 	return r, nil
+}
+
+// balances reads "tokenBalances": an object of contract addresses, each an
+// object of decimals (as "tokenBalance").
+func (r *jsonReader) balances() (map[string]map[string]*big.Rat, error) {
+	if r.dec.PeekKind() != '{' {
+		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+	}
+	out := make(map[string]map[string]*big.Rat)
+	err := r.object(func(contract []byte) error {
+		if r.dec.PeekKind() != '{' {
+			return fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+		}
+		entries := make(map[string]*big.Rat)
+		out[string(contract)] = entries
+		return r.object(func(name []byte) error {
+			b, err := r.decimal("tokenBalances")
+			entries[string(name)] = b
+			return err
+		})
+	})
+	return out, err
 }

@@ -404,6 +404,11 @@ func (p *jwksProvider) lookup(ctx context.Context, kid string, alg jwa.Signature
 	return nil, err
 }
 
+func (p *jwksProvider) current(k *key) bool {
+	ks := p.keys.Load()
+	return p.fresh(ks) && ks.ring.has(k)
+}
+
 // fresh reports whether ks holds keys within the stale bound.
 func (p *jwksProvider) fresh(ks *jwksKeys) bool {
 	return ks != nil && p.cfg.now().Sub(ks.fetched) <= p.cfg.maxStale
@@ -639,6 +644,15 @@ func (p *jwksProvider) parse(body []byte) fetchResult {
 	if len(keys) == 0 {
 		res.err = fmt.Errorf("key set has no usable key (%d skipped)", res.skipped)
 		return res
+	}
+	if old := p.keys.Load(); old != nil {
+		// A key that did not change keeps its identity, so that the tokens
+		// it verified stay in the verified-token cache.
+		for i, k := range keys {
+			if prev, ok := old.ring.byKid[k.kid]; ok && k.kid != "" && sameKey(prev, k) {
+				keys[i] = prev
+			}
+		}
 	}
 	ring, err := newKeyring(keys)
 	if err != nil {

@@ -40,6 +40,9 @@ type sourceEnv struct {
 // safe for concurrent use.
 type keyProvider interface {
 	lookup(ctx context.Context, kid string, alg jwa.SignatureAlgorithm) (*key, error)
+	// current reports whether k still verifies without a fetch: it is in
+	// the key set in use, and that set is usable.
+	current(k *key) bool
 	close()
 }
 
@@ -266,6 +269,14 @@ func newKeyring(keys []*key) (*keyring, error) {
 	return kr, nil
 }
 
+// has reports whether k is one of the ring's keys.
+func (kr *keyring) has(k *key) bool {
+	if k.kid != "" {
+		return kr.byKid[k.kid] == k
+	}
+	return slices.Contains(kr.keys, k)
+}
+
 // lookup finds the key for a token. A token with a kid uses the key of that
 // kid; failing that, the one key without a kid that has the token's alg. A
 // token without a kid is accepted only when exactly one key has its alg. The
@@ -330,6 +341,8 @@ func (s *staticSource) open(env *sourceEnv) (keyProvider, error) {
 func (p staticProvider) lookup(_ context.Context, kid string, alg jwa.SignatureAlgorithm) (*key, error) {
 	return p.ring.lookup(kid, alg)
 }
+
+func (p staticProvider) current(k *key) bool { return p.ring.has(k) }
 
 func (staticProvider) close() {}
 

@@ -18,6 +18,7 @@ type Middleware struct {
 	issuers  map[string]keyProvider
 	fallback keyProvider
 	algs     algSet
+	cache    *tokenCache // nil without WithCache
 
 	closeOnce sync.Once
 }
@@ -47,6 +48,9 @@ func New(opts ...Option) (*Middleware, error) {
 		cfg:     cfg,
 		issuers: make(map[string]keyProvider, len(cfg.issuers)),
 		algs:    make(algSet, len(algs)),
+	}
+	if cfg.cacheEntries > 0 {
+		m.cache = newTokenCache(cfg.cacheEntries)
 	}
 	for _, a := range algs {
 		m.algs[a] = true

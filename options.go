@@ -31,6 +31,7 @@ type config struct {
 	now          func() time.Time
 	requirements []Requirement
 	replay       ReplayStore
+	cacheEntries int
 }
 
 type issuerSource struct {
@@ -243,6 +244,28 @@ func WithSingleUse(store ReplayStore) Option {
 			return errors.New("WithSingleUse: given twice")
 		}
 		c.replay = store
+		return nil
+	}
+}
+
+// WithCache keeps up to entries verified tokens (each about 1 KB), so a
+// token presented again skips the signature check and the decoding. A hit
+// is keyed by the exact token string and is rechecked every time: exp, nbf,
+// iat, lifetime and audience against the clock, and the key that verified it
+// must still be in its key set (a key removed by a JWKS refresh, or a key
+// set past its stale bound, drops the entry). Single-use tokens still
+// consult the replay store, and requirements still apply, on every request.
+// Each hit hands out its own copy of the claims. Tokens over 4 KiB are not
+// cached. Default: no cache. New fails on entries below 1 or given twice.
+func WithCache(entries int) Option {
+	return func(c *config) error {
+		switch {
+		case entries < 1:
+			return fmt.Errorf("WithCache: %d entries", entries)
+		case c.cacheEntries != 0:
+			return errors.New("WithCache: given twice")
+		}
+		c.cacheEntries = entries
 		return nil
 	}
 }

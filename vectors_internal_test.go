@@ -78,7 +78,8 @@ func signatureLayer(m *Middleware, token string) error {
 	if err := m.checkAlg(&h); err != nil {
 		return err
 	}
-	return checkSignature(context.Background(), m.fallback, &t, &h)
+	_, err = checkSignature(context.Background(), m.fallback, &t, &h)
+	return err
 }
 
 // refusedBySignatureLayer reports whether err is a refusal at the signature

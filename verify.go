@@ -6,15 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 )
@@ -25,77 +21,68 @@ const (
 	maxHeaderBytes = 2 << 10  // its encoded header segment
 )
 
-// header is the JOSE header of a compact JWS. JSON decoding is strict: names
-// are matched case-sensitively, duplicate names and invalid UTF-8 are refused,
-// and a field of the wrong type fails.
+// header is the JOSE header of a compact JWS, as decodeHeader reads it:
+// the members tokengate uses, and whether those it refuses are present.
 type header struct {
-	Alg  string         `json:"alg"`
-	Kid  string         `json:"kid"`
-	Cty  string         `json:"cty"`
-	Crit jsontext.Value `json:"crit"`
-	B64  jsontext.Value `json:"b64"`
-	Enc  jsontext.Value `json:"enc"`
-	Zip  jsontext.Value `json:"zip"`
-}
-
-// payload is the claim set, decoded as strictly as the header. Claims whose
-// JSON form varies are kept raw and converted by hand.
-type payload struct {
-	Iss             string         `json:"iss"`
-	Sub             string         `json:"sub"`
-	Aud             jsontext.Value `json:"aud"`
-	Exp             jsontext.Value `json:"exp"`
-	Nbf             jsontext.Value `json:"nbf"`
-	Iat             jsontext.Value `json:"iat"`
-	Jti             string         `json:"jti"`
-	Tid             string         `json:"tid"`
-	Chain           string         `json:"chain"`
-	WalletAddress   string         `json:"walletAddress"`
-	DisplayAddress  string         `json:"displayAddress"`
-	ContractAddress string         `json:"contractAddress"`
-	TokenBalance    jsontext.Value `json:"tokenBalance"`
-	TokenBalances   jsontext.Value `json:"tokenBalances"`
-	TokenIDs        jsontext.Value `json:"tokenIds"`
-	Email           string         `json:"email"`
+	Alg, Kid, Cty       string
+	Crit, B64, Enc, Zip bool
 }
 
 // verify runs the verification pipeline on one compact token: size and form,
 // header, key choice by iss then kid, signature, claims.
 func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) {
-	t, err := parseCompact(token)
+	if m.cache == nil || len(token) > maxCachedToken {
+		c, _, _, err := m.verifyToken(ctx, token)
+		return c, err
+	}
+	if e := m.cache.get(token); e != nil {
+		// A hit is rechecked: the key must still be current, and exp, nbf,
+		// iat, lifetime and audience still hold now.
+		if e.keys.current(e.key) && m.checkClaims(e.claims) == nil {
+			return e.claims.clone(), nil
+		}
+		m.cache.drop(token)
+	}
+	c, k, keys, err := m.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
+	}
+	m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, keys: keys})
+	return c, nil
+}
+
+// verifyToken is the uncached pipeline. Besides the claims it returns the
+// key that verified the token and that key's provider.
+func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, keyProvider, error) {
+	t, err := parseCompact(token)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var h header
 	if err := h.decode(t.header); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := m.checkAlg(&h); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	var p payload
-	if err := p.decode(t.payload); err != nil {
-		return nil, err
+	c, err := decodePayload(t.payload)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	keys, ok := m.issuers[p.Iss]
+	keys, ok := m.issuers[c.Issuer]
 	if !ok {
 		if keys = m.fallback; keys == nil {
-			return nil, fmt.Errorf("%w: no keys for this issuer", ErrIssuer)
+			return nil, nil, nil, fmt.Errorf("%w: no keys for this issuer", ErrIssuer)
 		}
 	}
-	if err := checkSignature(ctx, keys, &t, &h); err != nil {
-		return nil, err
-	}
-
-	c, err := p.claims()
+	k, err := checkSignature(ctx, keys, &t, &h)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := m.checkClaims(c); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	c.raw = t.payload
-	return c, nil
+	return c, k, keys, nil
 }
 
 // compact is a token that passed the form check: its three segments decoded,
@@ -153,18 +140,18 @@ func (h *header) decode(b []byte) error {
 	if deep {
 		return fmt.Errorf("%w: header: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	if err := json.Unmarshal(b, h); err != nil {
-		return fmt.Errorf("%w: header: %s", ErrMalformed, jsonProblem(err))
+	if err := decodeHeader(b, h); err != nil {
+		return err
 	}
 	if variant {
 		return fmt.Errorf("%w: header: two member names differ only in case", ErrMalformed)
 	}
 	switch {
-	case len(h.Crit) > 0:
+	case h.Crit:
 		return fmt.Errorf("%w: header has crit", ErrMalformed)
-	case len(h.B64) > 0:
+	case h.B64:
 		return fmt.Errorf("%w: header has b64", ErrMalformed)
-	case len(h.Enc) > 0 || len(h.Zip) > 0:
+	case h.Enc || h.Zip:
 		return fmt.Errorf("%w: header is a JWE header", ErrMalformed)
 	case h.Cty != "":
 		return fmt.Errorf("%w: header has cty (nested tokens are refused)", ErrMalformed)
@@ -181,43 +168,45 @@ func (m *Middleware) checkAlg(h *header) error {
 	return nil
 }
 
-// decode reads the claim set strictly (see payload and scanJSON). Claim
-// types are checked later, by claims, once the signature is known to be
-// good.
-func (p *payload) decode(b []byte) error {
+// decodePayload reads the claim set strictly (see decodeClaims and
+// scanJSON) into Claims. Its iss chooses the keys; nothing in it is trusted
+// before the signature is checked.
+func decodePayload(b []byte) (*Claims, error) {
 	if len(b) == 0 {
-		return fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
+		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
 	deep, variant := scanJSON(b)
 	if deep {
-		return fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
+		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	if err := json.Unmarshal(b, p); err != nil {
-		return fmt.Errorf("%w: payload: %s", ErrMalformed, jsonProblem(err))
+	c, err := decodeClaims(b)
+	if err != nil {
+		return nil, err
 	}
 	if variant {
-		return fmt.Errorf("%w: payload: two member names differ only in case", ErrMalformed)
+		return nil, fmt.Errorf("%w: payload: two member names differ only in case", ErrMalformed)
 	}
-	return nil
+	c.raw = b
+	return c, nil
 }
 
 // checkSignature finds the key for the token among keys (by kid, bound to one
 // algorithm), requires that algorithm to be the header's, and verifies the
 // signature over the signing input as received. The header's jku, x5u, jwk
 // and x5c are never consulted: keys come from configuration only.
-func checkSignature(ctx context.Context, keys keyProvider, t *compact, h *header) error {
+func checkSignature(ctx context.Context, keys keyProvider, t *compact, h *header) (*key, error) {
 	alg := jwa.SignatureAlgorithm(h.Alg)
 	k, err := keys.lookup(ctx, h.Kid, alg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if k.alg != alg {
-		return fmt.Errorf("%w: header alg differs from the key's", ErrAlgorithm)
+		return nil, fmt.Errorf("%w: header alg differs from the key's", ErrAlgorithm)
 	}
 	if err := k.verifier.Verify([]byte(t.signingInput), t.signature, k.raw); err != nil {
-		return fmt.Errorf("%w: %w", ErrSignature, err)
+		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 	}
-	return nil
+	return k, nil
 }
 
 // maxJSONDepth bounds the nesting of the header and the payload. Real claim
@@ -433,137 +422,9 @@ func (m *Middleware) checkClaims(c *Claims) error {
 	return nil
 }
 
-// claims converts the decoded payload into Claims, checking the types of the
-// claims kept raw.
-func (p *payload) claims() (*Claims, error) {
-	c := &Claims{
-		Issuer:          p.Iss,
-		Subject:         p.Sub,
-		ID:              p.Jti,
-		Chain:           p.Chain,
-		WalletAddress:   p.WalletAddress,
-		DisplayAddress:  p.DisplayAddress,
-		ContractAddress: p.ContractAddress,
-		Email:           p.Email,
-	}
-	if c.ID == "" {
-		c.ID = p.Tid
-	}
-	var err error
-	if len(p.Exp) == 0 {
-		return nil, fmt.Errorf("%w: exp is required", ErrMalformed)
-	}
-	if c.ExpiresAt, err = numericDate("exp", p.Exp); err != nil {
-		return nil, err
-	}
-	if c.NotBefore, err = numericDate("nbf", p.Nbf); err != nil {
-		return nil, err
-	}
-	if c.IssuedAt, err = numericDate("iat", p.Iat); err != nil {
-		return nil, err
-	}
-	if c.Audience, err = stringOrArray("aud", p.Aud, false); err != nil {
-		return nil, err
-	}
-	if c.TokenIDs, err = stringOrArray("tokenIds", p.TokenIDs, true); err != nil {
-		return nil, err
-	}
-	if c.TokenBalance, err = decimal("tokenBalance", p.TokenBalance); err != nil {
-		return nil, err
-	}
-	if c.TokenBalances, err = balances(p.TokenBalances); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused.
-const maxNumericDate = 253402300799
-
-// numericDate parses an RFC 7519 NumericDate: a JSON number of seconds since
-// the epoch, above 0 and within year 9999. Absent gives the zero time.
-func numericDate(name string, v jsontext.Value) (time.Time, error) {
-	if len(v) == 0 {
-		return time.Time{}, nil
-	}
-	if v.Kind() != '0' {
-		return time.Time{}, fmt.Errorf("%w: %s is not a number", ErrMalformed, name)
-	}
-	var f float64
-	if err := json.Unmarshal(v, &f); err != nil || !(f > 0 && f <= maxNumericDate) {
-		return time.Time{}, fmt.Errorf("%w: %s is out of range", ErrMalformed, name)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-}
-
-// stringOrArray reads a claim that is a string or an array of strings (and,
-// when numbers, of JSON numbers, kept as written).
-func stringOrArray(name string, v jsontext.Value, numbers bool) ([]string, error) {
-	if len(v) == 0 {
-		return nil, nil
-	}
-	var out []string
-	switch v.Kind() {
-	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
-		}
-		return []string{s}, nil
-	case '[':
-		var items []jsontext.Value
-		if err := json.Unmarshal(v, &items); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
-		}
-		out = make([]string, 0, len(items))
-		for _, it := range items {
-			switch {
-			case it.Kind() == '"':
-				var s string
-				if err := json.Unmarshal(it, &s); err != nil {
-					return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
-				}
-				out = append(out, s)
-			case numbers && it.Kind() == '0':
-				out = append(out, string(it))
-			default:
-				return nil, fmt.Errorf("%w: %s holds a value of the wrong type", ErrMalformed, name)
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%w: %s is neither a string nor an array", ErrMalformed, name)
-}
-
 // maxDecimalLen bounds a decimal claim, so that no claim costs more than a
 // few hundred bytes of arithmetic.
 const maxDecimalLen = 100
-
-// decimal reads a non-negative decimal written as a string ("0.1337") or a
-// JSON number, exactly: digits, optionally a point and more digits; no sign,
-// no exponent.
-func decimal(name string, v jsontext.Value) (*big.Rat, error) {
-	if len(v) == 0 {
-		return nil, nil
-	}
-	s := string(v)
-	if v.Kind() == '"' {
-		if err := json.Unmarshal(v, &s); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
-		}
-	} else if v.Kind() != '0' {
-		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
-	}
-	if !isDecimal(s) {
-		return nil, fmt.Errorf("%w: %s is not a plain decimal", ErrMalformed, name)
-	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
-	}
-	return r, nil
-}
 
 // isDecimal reports whether s is digits, optionally followed by a point and
 // digits, at most maxDecimalLen bytes long.

@@ -1,0 +1,164 @@
+package tokengate_test
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"math/big"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/tokengate/tokengate"
+	"github.com/tokengate/tokengate/tokengatetest"
+)
+
+// The speed benchmarks: for each algorithm, on one Picket-shaped token,
+//
+//	floor     the signature check alone, with the standard library
+//	handler   a request through Middleware.Handler, nothing cached
+//	cached    the same with WithCache: a cache hit
+//	*-par     the same with b.RunParallel
+//
+// Run them all in one go and print each as a ratio to its floor:
+//
+//	go test -run '^$' -bench Speed -count 6 . | tee speed.txt
+//	go run ./internal/benchratio < speed.txt
+
+var speedAlgs = []jwa.SignatureAlgorithm{jwa.RS256, jwa.ES256, jwa.EdDSA, jwa.HS256}
+
+// speedFixture is one algorithm's issuer, token and middleware options.
+type speedFixture struct {
+	iss   *tokengatetest.Issuer
+	token string
+	keys  tokengate.KeySource
+}
+
+func newSpeedFixture(b *testing.B, alg jwa.SignatureAlgorithm) speedFixture {
+	iss := newIssuer(b, alg)
+	keys := tokengate.PublicKey(alg, iss.PublicKey())
+	if s := iss.Secret(); s != nil {
+		keys = tokengate.HMACKey(alg, s)
+	}
+	return speedFixture{iss: iss, token: iss.Token(picketClaims()), keys: keys}
+}
+
+// floor verifies the token's signature with the standard library only.
+func (f speedFixture) floor(b *testing.B) func() bool {
+	dot := strings.LastIndexByte(f.token, '.')
+	input := []byte(f.token[:dot])
+	sig, err := base64.RawURLEncoding.DecodeString(f.token[dot+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	switch pub := f.iss.PublicKey().(type) {
+	case *rsa.PublicKey:
+		return func() bool {
+			h := sha256.Sum256(input)
+			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) == nil
+		}
+	case *ecdsa.PublicKey:
+		return func() bool {
+			h := sha256.Sum256(input)
+			r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+			return ecdsa.Verify(pub, h[:], r, s)
+		}
+	case ed25519.PublicKey:
+		return func() bool { return ed25519.Verify(pub, input, sig) }
+	default:
+		secret := f.iss.Secret()
+		return func() bool {
+			mac := hmac.New(sha256.New, secret)
+			mac.Write(input)
+			return hmac.Equal(mac.Sum(nil), sig)
+		}
+	}
+}
+
+// discard is a ResponseWriter that keeps only the status, reusable across
+// requests, so the benchmarks measure the middleware and not a recorder.
+type discard struct {
+	h      http.Header
+	status int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(s int)           { d.status = s }
+
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+
+func BenchmarkSpeed(b *testing.B) {
+	for _, alg := range speedAlgs {
+		f := newSpeedFixture(b, alg)
+		floor := f.floor(b)
+		if !floor() {
+			b.Fatal("floor does not verify")
+		}
+		b.Run(alg.String()+"/floor", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !floor() {
+					b.Fatal("floor failed")
+				}
+			}
+		})
+		b.Run(alg.String()+"/floor-par", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if !floor() {
+						b.Error("floor failed")
+						return
+					}
+				}
+			})
+		})
+		for _, mode := range []struct {
+			name string
+			opts []tokengate.Option
+		}{
+			{"handler", nil},
+			{"cached", []tokengate.Option{tokengate.WithCache(1024)}},
+		} {
+			opts := append([]tokengate.Option{tokengate.WithIssuer(f.iss.URL(), f.keys), tokengate.WithAudience("my-app-id")}, mode.opts...)
+			h := newMiddleware(b, opts...).Handler(okHandler)
+			req := bearer(f.token)
+			b.Run(alg.String()+"/"+mode.name, func(b *testing.B) {
+				w := &discard{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				if w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					w.status = 0
+					h.ServeHTTP(w, req)
+					if w.status != http.StatusOK {
+						b.Fatalf("status %d", w.status)
+					}
+				}
+			})
+			b.Run(alg.String()+"/"+mode.name+"-par", func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					w := &discard{h: http.Header{}}
+					for pb.Next() {
+						w.status = 0
+						h.ServeHTTP(w, req)
+						if w.status != http.StatusOK {
+							b.Errorf("status %d", w.status)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}

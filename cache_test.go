@@ -1,0 +1,141 @@
+package tokengate_test
+
+import (
+	"context"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokengate/tokengate"
+	"github.com/tokengate/tokengate/tokengatetest"
+)
+
+// TestCacheRechecksTime: a cached token is refused once it expires, and a
+// token not yet valid is not served from the cache before its time.
+func TestCacheRechecksTime(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	now := time.Now()
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(16),
+		tokengate.WithClock(func() time.Time { return time.Unix(0, clock.Load()) }))
+	tok := iss.Token(tokengate.Claims{IssuedAt: now, ExpiresAt: now.Add(time.Minute)})
+	_, err := m.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	_, err = m.Verify(context.Background(), tok)
+	require.NoError(t, err, "a hit")
+	clock.Store(now.Add(2 * time.Minute).UnixNano())
+	_, err = m.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, tokengate.ErrExpired, "an expired token is never served from the cache")
+
+	clock.Store(now.UnixNano())
+	later := iss.Token(tokengate.Claims{IssuedAt: now, NotBefore: now.Add(time.Minute), ExpiresAt: now.Add(time.Hour)})
+	_, err = m.Verify(context.Background(), later)
+	assert.ErrorIs(t, err, tokengate.ErrNotYetValid)
+	clock.Store(now.Add(2 * time.Minute).UnixNano())
+	_, err = m.Verify(context.Background(), later)
+	assert.NoError(t, err)
+	clock.Store(now.UnixNano())
+	_, err = m.Verify(context.Background(), later)
+	assert.ErrorIs(t, err, tokengate.ErrNotYetValid, "nbf is rechecked on a hit")
+}
+
+// TestCacheDropsRemovedKey: once a JWKS refresh removes the key that
+// verified a cached token, the token is refused.
+func TestCacheDropsRemovedKey(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.JWKS(iss.JWKSURL(), tokengate.JWKSMinInterval(0))),
+		tokengate.WithCache(16))
+	old := iss.Token(tokengate.Claims{})
+	_, err := m.Verify(context.Background(), old)
+	require.NoError(t, err)
+	iss.Rotate()
+	iss.Rotate() // the old key leaves the published set
+	// A token of the new key triggers the refresh that drops the old one.
+	_, err = m.Verify(context.Background(), iss.Token(tokengate.Claims{}))
+	require.NoError(t, err)
+	_, err = m.Verify(context.Background(), old)
+	assert.ErrorIs(t, err, tokengate.ErrUnknownKey)
+}
+
+// TestCacheKeepsUnchangedKeys: a refresh that republishes the same key keeps
+// its cached tokens.
+func TestCacheKeepsUnchangedKeys(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.JWKS(iss.JWKSURL(), tokengate.JWKSMinInterval(0))),
+		tokengate.WithCache(16))
+	tok := iss.Token(tokengate.Claims{})
+	_, err := m.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	iss.Rotate() // publishes a new key next to the old one
+	_, err = m.Verify(context.Background(), iss.Token(tokengate.Claims{}))
+	require.NoError(t, err)
+	_, err = m.Verify(context.Background(), tok)
+	assert.NoError(t, err)
+}
+
+// TestCacheSingleUse: a cached single-use token still meets the replay store.
+func TestCacheSingleUse(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())),
+		tokengate.WithCache(16), tokengate.WithSingleUse(tokengate.NewMemoryStore()))
+	tok := iss.Token(tokengate.Claims{})
+	_, err := m.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	_, err = m.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, tokengate.ErrReplayed)
+}
+
+// TestCacheClaimsAreCopies: what a handler does to its claims never reaches
+// the next request.
+func TestCacheClaimsAreCopies(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(16))
+	tok := iss.Token(tokengate.Claims{Subject: "alice", Audience: nil, TokenIDs: []string{"1"}, TokenBalance: big.NewRat(1, 10)},
+		tokengatetest.WithClaim("tokenBalances", map[string]map[string]string{"0xa": {"1": "2"}}))
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := tokengate.ClaimsFromContext(r.Context())
+		c.Subject = "mallory"
+		c.TokenIDs[0] = "999"
+		c.TokenIDs = append(c.TokenIDs, "1000")
+		c.TokenBalance.SetInt64(1 << 40)
+		c.TokenBalances["0xa"]["1"].SetInt64(1 << 40)
+		c.TokenBalances["0xb"] = nil
+	}))
+	for range 3 {
+		h.ServeHTTP(httptest.NewRecorder(), bearer(tok))
+	}
+	c, err := m.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", c.Subject)
+	assert.Equal(t, []string{"1"}, c.TokenIDs)
+	assert.Equal(t, "1/10", c.TokenBalance.RatString())
+	assert.Equal(t, "2", c.TokenBalances["0xa"]["1"].RatString())
+	assert.Len(t, c.TokenBalances, 1)
+}
+
+// TestCacheBoundsAndLimits: the cache holds at most its size, and tokens
+// over 4 KiB are verified every time.
+func TestCacheBoundsAndLimits(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(1))
+	for i := range 100 {
+		_, err := m.Verify(context.Background(), iss.Token(tokengate.Claims{ID: string(rune('a' + i%26))}))
+		require.NoError(t, err)
+	}
+	big := iss.Token(tokengate.Claims{}, tokengatetest.WithClaim("pad", strings.Repeat("a", 4000)))
+	for range 2 {
+		_, err := m.Verify(context.Background(), big)
+		assert.NoError(t, err)
+	}
+	_, err := tokengate.New(tokengate.WithKeys(tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(0))
+	assert.ErrorIs(t, err, tokengate.ErrConfig)
+}
