@@ -46,6 +46,18 @@ type keyProvider interface {
 	close()
 }
 
+// remoteValidator is a keyProvider of an issuer that publishes no keys
+// (remote validation: RFC 7662 introspection, Picket's validate call): it
+// validates the whole token by asking the issuer and returns the claims of
+// the answer, or an error wrapping ErrSignature-like sentinels: ErrExpired
+// or ErrSignature when the issuer says the token is not valid, and
+// ErrKeysUnavailable when the issuer cannot be asked. Its lookup is never
+// called.
+type remoteValidator interface {
+	keyProvider
+	validate(ctx context.Context, token string) (*Claims, error)
+}
+
 // key is one verification key, bound to exactly one algorithm. Its raw key
 // is a private copy, so the caller cannot change it after New.
 type key struct {

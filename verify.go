@@ -47,7 +47,9 @@ func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) 
 	if err != nil {
 		return nil, err
 	}
-	m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, keys: keys})
+	if k != nil { // remote answers keep to their own cache and its TTL
+		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, keys: keys})
+	}
 	return c, nil
 }
 
@@ -74,6 +76,17 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 		if keys = m.fallback; keys == nil {
 			return nil, nil, nil, fmt.Errorf("%w: no keys for this issuer", ErrIssuer)
 		}
+	}
+	if rv, ok := keys.(remoteValidator); ok {
+		// The issuer publishes no keys: it validates the whole token, and
+		// its answer's claims replace the unverified payload's.
+		if c, err = rv.validate(ctx, token); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := m.checkClaims(c); err != nil {
+			return nil, nil, nil, err
+		}
+		return c, nil, keys, nil
 	}
 	k, err := checkSignature(ctx, keys, &t, &h)
 	if err != nil {
