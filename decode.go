@@ -7,9 +7,12 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -117,7 +120,7 @@ func decodeHeader(b []byte, h *header) error {
 	err := r.document(func(name []byte) (err error) {
 		switch string(name) {
 		case "alg":
-			h.Alg, err = r.str("alg")
+			h.Alg, err = r.alg()
 		case "kid":
 			h.Kid, err = r.str("kid")
 		case "cty":
@@ -274,12 +277,30 @@ func parseDecimal(name, s string) (*big.Rat, error) {
 	if !isDecimal(s) {
 		return nil, fmt.Errorf("%w: %s is not a plain decimal", ErrMalformed, name)
 	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if len(intPart)+len(frac) <= 18 {
+		// Fast path for the usual balance: digits fit an int64, so no
+		// string scanning in math/big.
+		n, err1 := strconv.ParseInt(intPart+frac, 10, 64)
+		if err1 == nil {
+			return new(big.Rat).SetFrac64(n, pow10[len(frac)]), nil
+		}
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
 	return r, nil
 }
+
+// pow10 holds 10^0 through 10^18.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
 
 // balances reads "tokenBalances": an object of contract addresses, each an
 // object of decimals (as "tokenBalance").
@@ -301,4 +322,26 @@ func (r *jsonReader) balances() (map[string]map[string]*big.Rat, error) {
 		})
 	})
 	return out, err
+}
+
+// alg reads the header's alg. The names tokengate supports come back as
+// constants, without an allocation.
+func (r *jsonReader) alg() (string, error) {
+	if r.dec.PeekKind() != '"' {
+		return r.str("alg")
+	}
+	raw, err := r.dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	for _, a := range supportedAlgs {
+		if len(raw) == len(a)+2 && string(raw[1:len(raw)-1]) == string(a) {
+			return string(a), nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", err
+	}
+	return s, nil
 }

@@ -105,7 +105,7 @@ func TestDecodeSegment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			_, err := decodeSegment(tt.in)
+			_, _, err := decodeSegment(nil, []byte(tt.in))
 			assert.Equal(t, tt.ok, err == nil, "err %v", err)
 		})
 	}

@@ -47,7 +47,7 @@ func FuzzCompactForm(f *testing.F) {
 				t.Fatalf("segment %d is not canonical: %q decodes to what encodes as %q", i, segs[i], got)
 			}
 		}
-		if c.signingInput != segs[0]+"."+segs[1] {
+		if string(c.signingInput) != segs[0]+"."+segs[1] {
 			t.Fatalf("signing input %q, want %q", c.signingInput, segs[0]+"."+segs[1])
 		}
 		var h header

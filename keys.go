@@ -6,14 +6,17 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rsa"
-	_ "crypto/sha256" // SHA-256 for PS256
-	_ "crypto/sha512" // SHA-384 and SHA-512 for PS384, PS512
+	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"math/big"
 	"slices"
+	"sync"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -146,6 +149,12 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 	}
 	var v jws.Verifier
 	switch alg {
+	case jwa.HS256:
+		v = newHMACVerifier(sha256.New, raw.([]byte))
+	case jwa.HS384:
+		v = newHMACVerifier(sha512.New384, raw.([]byte))
+	case jwa.HS512:
+		v = newHMACVerifier(sha512.New, raw.([]byte))
 	case jwa.PS256:
 		v = pssVerifier{crypto.SHA256}
 	case jwa.PS384:
@@ -159,6 +168,27 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 		}
 	}
 	return &key{kid: kid, alg: alg, raw: raw, verifier: v}, nil
+}
+
+// hmacVerifier verifies HS256/384/512 signatures with MAC states kept in a
+// pool, so a verification allocates nothing. The comparison is constant
+// time (hmac.Equal).
+type hmacVerifier struct{ pool *sync.Pool }
+
+func newHMACVerifier(h func() hash.Hash, secret []byte) hmacVerifier {
+	return hmacVerifier{&sync.Pool{New: func() any { return hmac.New(h, secret) }}}
+}
+
+func (v hmacVerifier) Verify(payload, signature []byte, _ any) error {
+	mac := v.pool.Get().(hash.Hash)
+	defer v.pool.Put(mac)
+	mac.Reset()
+	mac.Write(payload)
+	var sum [sha512.Size]byte
+	if !hmac.Equal(mac.Sum(sum[:0]), signature) {
+		return errors.New("HMAC does not match")
+	}
+	return nil
 }
 
 // pssVerifier verifies RSASSA-PSS signatures (PS256, PS384, PS512) whose salt

@@ -101,7 +101,7 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 // compact is a token that passed the form check: its three segments decoded,
 // and the signing input exactly as received.
 type compact struct {
-	signingInput string // "header.payload", the bytes the signature covers
+	signingInput []byte // "header.payload", the bytes the signature covers
 	header       []byte
 	payload      []byte
 	signature    []byte
@@ -125,19 +125,25 @@ func parseCompact(token string) (compact, error) {
 	if len(hseg) > maxHeaderBytes {
 		return compact{}, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
 	}
-	t := compact{signingInput: token[:len(hseg)+1+len(pseg)]}
+	// Two allocations: the token's bytes (whose prefix is the signing
+	// input), and one buffer for the three decoded segments.
+	tb := []byte(token)
+	n := len(hseg) + 1 + len(pseg)
+	t := compact{signingInput: tb[:n:n]}
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, enc.DecodedLen(len(hseg))+enc.DecodedLen(len(pseg))+enc.DecodedLen(len(sseg)))
 	var err error
-	if t.header, err = decodeSegment(hseg); err != nil {
+	if t.header, buf, err = decodeSegment(buf, tb[:len(hseg)]); err != nil {
 		return compact{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
 	}
 	// An empty payload passes the form check (RFC 7515 allows it) and is
 	// refused as a claim set: it is not a JSON object.
 	if pseg != "" {
-		if t.payload, err = decodeSegment(pseg); err != nil {
+		if t.payload, buf, err = decodeSegment(buf, tb[len(hseg)+1:n]); err != nil {
 			return compact{}, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 		}
 	}
-	if t.signature, err = decodeSegment(sseg); err != nil {
+	if t.signature, _, err = decodeSegment(buf, tb[n+1:]); err != nil {
 		return compact{}, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
 	return t, nil
@@ -216,7 +222,7 @@ func checkSignature(ctx context.Context, keys keyProvider, t *compact, h *header
 	if k.alg != alg {
 		return nil, fmt.Errorf("%w: header alg differs from the key's", ErrAlgorithm)
 	}
-	if err := k.verifier.Verify([]byte(t.signingInput), t.signature, k.raw); err != nil {
+	if err := k.verifier.Verify(t.signingInput, t.signature, k.raw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 	}
 	return k, nil
@@ -385,21 +391,34 @@ func jsonProblem(err error) string {
 	}
 }
 
-// decodeSegment decodes one base64url segment strictly: only the URL-safe
+// decodeSegment decodes one base64url segment strictly (only the URL-safe
 // alphabet, no padding, no line breaks, no stray bits; an empty segment is
-// refused.
-func decodeSegment(s string) ([]byte, error) {
-	if s == "" {
-		return nil, fmt.Errorf("empty segment")
+// refused), appending it to buf. It returns the decoded bytes and the grown
+// buffer.
+func decodeSegment(buf, s []byte) (seg, rest []byte, err error) {
+	if len(s) == 0 {
+		return nil, buf, fmt.Errorf("empty segment")
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return nil, fmt.Errorf("byte %d is outside the base64url alphabet", i)
+		if !base64urlAlphabet[s[i]] {
+			return nil, buf, fmt.Errorf("byte %d is outside the base64url alphabet", i)
 		}
 	}
-	return base64.RawURLEncoding.Strict().DecodeString(s)
+	out, err := base64.RawURLEncoding.Strict().AppendDecode(buf, s)
+	if err != nil {
+		return nil, buf, err
+	}
+	seg = out[len(buf):len(out):len(out)]
+	return seg, out, nil
 }
+
+// base64urlAlphabet marks the bytes of the base64url alphabet.
+var base64urlAlphabet = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
 
 // checkClaims applies the time, lifetime and audience rules.
 func (m *Middleware) checkClaims(c *Claims) error {
