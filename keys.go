@@ -149,6 +149,12 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 	}
 	var v jws.Verifier
 	switch alg {
+	case jwa.ES256:
+		v = ecdsaVerifier{crypto.SHA256, 32}
+	case jwa.ES384:
+		v = ecdsaVerifier{crypto.SHA384, 48}
+	case jwa.ES512:
+		v = ecdsaVerifier{crypto.SHA512, 66}
 	case jwa.HS256:
 		v = newHMACVerifier(sha256.New, raw.([]byte))
 	case jwa.HS384:
@@ -168,6 +174,72 @@ func newKey(kid string, alg jwa.SignatureAlgorithm, raw any) (*key, error) {
 		}
 	}
 	return &key{kid: kid, alg: alg, raw: raw, verifier: v}, nil
+}
+
+// ecdsaVerifier verifies ES256/384/512 signatures: r||s of exactly twice
+// the curve's size (RFC 7518 §3.4), checked with ecdsa.VerifyASN1 on their
+// DER form built in place. The key was checked to be on its curve when it was
+// loaded, so nothing is converted to big integers per request.
+type ecdsaVerifier struct {
+	hash crypto.Hash
+	size int // bytes of r and of s
+}
+
+func (v ecdsaVerifier) Verify(payload, signature []byte, key any) error {
+	pub, ok := key.(*ecdsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("ECDSA needs an *ecdsa.PublicKey, got %T", key)
+	}
+	if len(signature) != 2*v.size {
+		return fmt.Errorf("ECDSA signature has %d bytes, want %d", len(signature), 2*v.size)
+	}
+	var der [2*66 + 12]byte
+	sig := derSignature(der[:0], signature[:v.size], signature[v.size:])
+	var sum [sha512.Size]byte
+	h := v.hash.New()
+	h.Write(payload)
+	if !ecdsa.VerifyASN1(pub, h.Sum(sum[:0]), sig) {
+		return errors.New("ECDSA signature does not verify")
+	}
+	return nil
+}
+
+// derSignature appends SEQUENCE { INTEGER r, INTEGER s } in DER, r and s
+// given as unsigned big-endian bytes of at most 66 bytes each.
+func derSignature(dst, r, s []byte) []byte {
+	r, padR := derInteger(r)
+	s, padS := derInteger(s)
+	lr, ls := len(r)+padR, len(s)+padS
+	body := 4 + lr + ls // two tags and two short lengths (each ≤ 67)
+	dst = append(dst, 0x30)
+	if body >= 0x80 {
+		dst = append(dst, 0x81)
+	}
+	dst = append(dst, byte(body), 0x02, byte(lr))
+	if padR == 1 {
+		dst = append(dst, 0)
+	}
+	dst = append(dst, r...)
+	dst = append(dst, 0x02, byte(ls))
+	if padS == 1 {
+		dst = append(dst, 0)
+	}
+	return append(dst, s...)
+}
+
+// derInteger returns the unsigned value b without leading zero bytes (zero
+// itself as one zero byte), and 1 when DER needs a zero byte before it
+// because its high bit is set.
+func derInteger(b []byte) ([]byte, int) {
+	i := 0
+	for i < len(b)-1 && b[i] == 0 {
+		i++
+	}
+	b = b[i:]
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		return b, 1
+	}
+	return b, 0
 }
 
 // hmacVerifier verifies HS256/384/512 signatures with MAC states kept in a
