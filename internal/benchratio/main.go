@@ -1,0 +1,205 @@
+// Command benchratio reads `go test -bench` output on stdin and prints, per
+// group of sub-benchmarks (per algorithm for BenchmarkPeers), the median
+// ns/op, B/op and allocs/op of each implementation and its time as a
+// multiple of the group's "floor", as Markdown tables.
+//
+//	go test -run '^$' -bench . -count 6 | tee bench.txt
+//	go run ./internal/benchratio < bench.txt   (from the repository root)
+//
+// A benchmark named BenchmarkPeers/RS256/tokengate-2 is the implementation
+// "tokengate" in the group "RS256"; the -2 (GOMAXPROCS) is dropped. Lines
+// that are not benchmark results are ignored. Groups and implementations
+// keep the order in which they first appear.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	groups, err := parse(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchratio:", err)
+		os.Exit(1)
+	}
+	if len(groups) == 0 {
+		fmt.Fprintln(os.Stderr, "benchratio: no benchmark results on stdin")
+		os.Exit(1)
+	}
+	write(os.Stdout, groups)
+}
+
+// group is one algorithm's results, implementations in order of appearance.
+type group struct {
+	name  string
+	impls []*result
+}
+
+// result holds every run of one implementation.
+type result struct {
+	name              string
+	ns, bytes, allocs []float64
+}
+
+// parse reads benchmark output and collects the runs of each sub-benchmark.
+func parse(r io.Reader) ([]*group, error) {
+	var groups []*group
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for sc.Scan() {
+		g, impl, vals, ok := parseLine(sc.Text())
+		if !ok {
+			continue
+		}
+		gi := slices.IndexFunc(groups, func(x *group) bool { return x.name == g })
+		if gi < 0 {
+			groups = append(groups, &group{name: g})
+			gi = len(groups) - 1
+		}
+		grp := groups[gi]
+		ii := slices.IndexFunc(grp.impls, func(x *result) bool { return x.name == impl })
+		if ii < 0 {
+			grp.impls = append(grp.impls, &result{name: impl})
+			ii = len(grp.impls) - 1
+		}
+		res := grp.impls[ii]
+		if v, ok := vals["ns/op"]; ok {
+			res.ns = append(res.ns, v)
+		}
+		if v, ok := vals["B/op"]; ok {
+			res.bytes = append(res.bytes, v)
+		}
+		if v, ok := vals["allocs/op"]; ok {
+			res.allocs = append(res.allocs, v)
+		}
+	}
+	return groups, sc.Err()
+}
+
+// parseLine splits one result line such as
+//
+//	BenchmarkPeers/RS256/floor-2   36000   33012 ns/op   0 B/op   0 allocs/op
+//
+// into its group ("RS256"), implementation ("floor") and values by unit.
+// A name without sub-benchmarks is its own group and implementation.
+func parseLine(line string) (grp, impl string, vals map[string]float64, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+		return "", "", nil, false
+	}
+	if _, err := strconv.ParseUint(f[1], 10, 64); err != nil { // the iteration count
+		return "", "", nil, false
+	}
+	name := f[0]
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
+		}
+	}
+	parts := strings.Split(strings.TrimPrefix(name, "Benchmark"), "/")
+	switch len(parts) {
+	case 1:
+		grp, impl = parts[0], parts[0]
+	case 2:
+		grp, impl = parts[0], parts[1]
+	default: // Peers/RS256/floor: the top-level name is the same for all
+		grp, impl = strings.Join(parts[1:len(parts)-1], "/"), parts[len(parts)-1]
+	}
+	vals = make(map[string]float64)
+	for i := 2; i+1 < len(f); i += 2 {
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return "", "", nil, false
+		}
+		vals[f[i+1]] = v
+	}
+	if _, ok := vals["ns/op"]; !ok {
+		return "", "", nil, false
+	}
+	return grp, impl, vals, true
+}
+
+// median returns the middle value of xs (the mean of the two middle values
+// when there is an even number), and 0 for none. xs is not modified.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// write prints one Markdown table per group.
+func write(w io.Writer, groups []*group) {
+	for i, g := range groups {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		floor := 0.0
+		for _, r := range g.impls {
+			if r.name == "floor" {
+				floor = median(r.ns)
+			}
+		}
+		fmt.Fprintf(w, "### %s\n\n", g.name)
+		fmt.Fprintln(w, "| impl | ns/op | B/op | allocs/op | × floor | runs |")
+		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+		for _, r := range g.impls {
+			ratio := "–"
+			if floor > 0 {
+				ratio = formatRatio(median(r.ns) / floor)
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d |\n", r.name,
+				formatNum(median(r.ns)), formatOpt(r.bytes), formatOpt(r.allocs), ratio, len(r.ns))
+		}
+	}
+}
+
+// formatNum writes x with thousands separators, with one decimal below 100.
+func formatNum(x float64) string {
+	if x < 100 {
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	s := strconv.FormatFloat(x, 'f', 0, 64)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// formatOpt is the median of xs as a whole number, "–" when not reported
+// (a run without -benchmem or ReportAllocs).
+func formatOpt(xs []float64) string {
+	if len(xs) == 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(median(xs), 'f', 0, 64)
+}
+
+// formatRatio keeps three significant figures for small ratios and one
+// decimal for large ones: 0.00452×, 1.00×, 27.3×.
+func formatRatio(r float64) string {
+	switch {
+	case r >= 10:
+		return strconv.FormatFloat(r, 'f', 1, 64) + "×"
+	case r >= 1:
+		return strconv.FormatFloat(r, 'f', 2, 64) + "×"
+	default:
+		return strconv.FormatFloat(r, 'g', 3, 64) + "×"
+	}
+}

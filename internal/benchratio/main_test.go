@@ -1,0 +1,123 @@
+package main
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		xs   []float64
+		want float64
+	}{
+		{"none", nil, 0},
+		{"one", []float64{7}, 7},
+		{"odd, unsorted", []float64{9, 1, 5}, 5},
+		{"even: mean of the middle two", []float64{4, 1, 3, 2}, 2.5},
+		{"an outlier does not move it", []float64{100, 101, 99, 5000, 100, 102}, 100.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := slices.Clone(tt.xs)
+			if got := median(tt.xs); got != tt.want {
+				t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
+			}
+			if !slices.Equal(in, tt.xs) {
+				t.Errorf("median reordered its input: %v, want %v", tt.xs, in)
+			}
+		})
+	}
+}
+
+func TestParseLine(t *testing.T) {
+	tests := []struct {
+		line       string
+		grp, impl  string
+		vals       map[string]float64
+		wantResult bool
+	}{
+		{
+			line: "BenchmarkPeers/RS256/floor-2   \t   36000\t     33012 ns/op\t       0 B/op\t       0 allocs/op",
+			grp:  "RS256", impl: "floor",
+			vals:       map[string]float64{"ns/op": 33012, "B/op": 0, "allocs/op": 0},
+			wantResult: true,
+		},
+		{ // GOMAXPROCS=1 has no suffix; a hyphen inside a name stays
+			line: "BenchmarkPeers/ES256/go-jwt 1000 75001.5 ns/op 4512 B/op 61 allocs/op",
+			grp:  "ES256", impl: "go-jwt",
+			vals:       map[string]float64{"ns/op": 75001.5, "B/op": 4512, "allocs/op": 61},
+			wantResult: true,
+		},
+		{ // without -benchmem; extra metrics are kept
+			line: "BenchmarkPeers/HS256/nethttp-8 5000000 212 ns/op 3.30 MB/s",
+			grp:  "HS256", impl: "nethttp",
+			vals:       map[string]float64{"ns/op": 212, "MB/s": 3.30},
+			wantResult: true,
+		},
+		{
+			line: "BenchmarkSolo-2 100 5 ns/op",
+			grp:  "Solo", impl: "Solo",
+			vals:       map[string]float64{"ns/op": 5},
+			wantResult: true,
+		},
+		{line: "goos: linux"},
+		{line: "BenchmarkPeers/RS256/floor"}, // the name alone, as -v prints it
+		{line: "BenchmarkPeers/RS256/floor-2 --- FAIL: BenchmarkPeers/RS256/floor-2"},
+		{line: "PASS"},
+		{line: "ok  \tgithub.com/tokengate/tokengate/benchmarks\t180.1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			grp, impl, vals, ok := parseLine(tt.line)
+			if ok != tt.wantResult {
+				t.Fatalf("ok = %v, want %v", ok, tt.wantResult)
+			}
+			if grp != tt.grp || impl != tt.impl || !maps.Equal(vals, tt.vals) {
+				t.Errorf("got %q %q %v, want %q %q %v", grp, impl, vals, tt.grp, tt.impl, tt.vals)
+			}
+		})
+	}
+}
+
+func TestParseAndWrite(t *testing.T) {
+	in := `goos: linux
+goarch: amd64
+pkg: github.com/tokengate/tokengate/benchmarks
+BenchmarkPeers/HS256/floor-2     	 1000000	      1000 ns/op	     200 B/op	       3 allocs/op
+BenchmarkPeers/HS256/tokengate-2 	  100000	      5000 ns/op	    2000 B/op	      20 allocs/op
+BenchmarkPeers/ES256/floor-2     	   10000	     75000 ns/op	     900 B/op	      15 allocs/op
+BenchmarkPeers/HS256/floor-2     	 1000000	      1200 ns/op	     200 B/op	       3 allocs/op
+BenchmarkPeers/HS256/tokengate-2 	  100000	      7000 ns/op	    2000 B/op	      20 allocs/op
+BenchmarkPeers/HS256/floor-2     	 1000000	      1100 ns/op	     200 B/op	       3 allocs/op
+BenchmarkPeers/HS256/tokengate-2 	  100000	      6000 ns/op	    2000 B/op	      20 allocs/op
+BenchmarkPeers/HS256/nethttp-2   	10000000	       150 ns/op	       0 B/op	       0 allocs/op
+PASS
+ok  	github.com/tokengate/tokengate/benchmarks	12.3s
+`
+	groups, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	write(&b, groups)
+	want := `### HS256
+
+| impl | ns/op | B/op | allocs/op | × floor | runs |
+|---|--:|--:|--:|--:|--:|
+| floor | 1,100 | 200 | 3 | 1.00× | 3 |
+| tokengate | 6,000 | 2000 | 20 | 5.45× | 3 |
+| nethttp | 150 | 0 | 0 | 0.136× | 1 |
+
+### ES256
+
+| impl | ns/op | B/op | allocs/op | × floor | runs |
+|---|--:|--:|--:|--:|--:|
+| floor | 75,000 | 900 | 15 | 1.00× | 1 |
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
