@@ -10,7 +10,14 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
+	"github.com/gin-gonic/gin"
+	"github.com/labstack/echo/v4"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tokengate/tokengate"
+	"github.com/tokengate/tokengate/adapters/echogate"
+	"github.com/tokengate/tokengate/adapters/gingate"
+	"github.com/tokengate/tokengate/adapters/redisstore"
 	"github.com/tokengate/tokengate/tokengatetest"
 )
 
@@ -23,10 +30,34 @@ var (
 	_ func(*tokengate.Middleware, context.Context, string) (*tokengate.Claims, error) = (*tokengate.Middleware).Verify
 	_ func(*tokengate.Middleware) error                                               = (*tokengate.Middleware).Close
 
-	_ func(string, ...tokengate.JWKSOption) tokengate.KeySource          = tokengate.JWKS
-	_ func([]byte) tokengate.KeySource                                   = tokengate.HMACSecret
-	_ func(jwa.SignatureAlgorithm, crypto.PublicKey) tokengate.KeySource = tokengate.PublicKey
-	_ func(jwk.Set) tokengate.KeySource                                  = tokengate.KeySet
+	_ func(string, ...tokengate.JWKSOption) tokengate.KeySource                 = tokengate.JWKS
+	_ func([]byte) tokengate.KeySource                                          = tokengate.HMACSecret
+	_ func(jwa.SignatureAlgorithm, crypto.PublicKey) tokengate.KeySource        = tokengate.PublicKey
+	_ func(jwk.Set) tokengate.KeySource                                         = tokengate.KeySet
+	_ func(string, ...tokengate.RemoteOption) tokengate.KeySource               = tokengate.Introspect
+	_ func(string, ...tokengate.RemoteOption) tokengate.KeySource               = tokengate.PicketValidate
+	_ func(string) tokengate.RemoteOption                                       = tokengate.RemoteURL
+	_ func(...tokengate.Requirement) func(http.Handler) http.Handler            = (*tokengate.Middleware)(nil).Require
+	_ func(...tokengate.Requirement) tokengate.Option                           = tokengate.WithRequirements
+	_ func(tokengate.ReplayStore) tokengate.Option                              = tokengate.WithSingleUse
+	_ func(int) tokengate.Option                                                = tokengate.WithCache
+	_ func() *tokengate.MemoryStore                                             = tokengate.NewMemoryStore
+	_ tokengate.ReplayStore                                                     = tokengate.NewMemoryStore()
+	_ func(...string) tokengate.Requirement                                     = tokengate.Chain
+	_ func(...string) tokengate.Requirement                                     = tokengate.Wallet
+	_ func(string) tokengate.Requirement                                        = tokengate.Contract
+	_ func(string) tokengate.Requirement                                        = tokengate.MinBalance
+	_ func(...string) tokengate.Requirement                                     = tokengate.TokenID
+	_ func(...tokengate.Requirement) tokengate.Requirement                      = tokengate.AllOf
+	_ func(...tokengate.Requirement) tokengate.Requirement                      = tokengate.AnyOf
+	_ func(*tokengate.Middleware) echo.MiddlewareFunc                           = echogate.Middleware
+	_ func(*tokengate.Middleware, ...tokengate.Requirement) echo.MiddlewareFunc = echogate.Require
+	_ func(echo.Context) (*tokengate.Claims, bool)                              = echogate.Claims
+	_ func(*tokengate.Middleware) gin.HandlerFunc                               = gingate.Middleware
+	_ func(*tokengate.Middleware, ...tokengate.Requirement) gin.HandlerFunc     = gingate.Require
+	_ func(*gin.Context) (*tokengate.Claims, bool)                              = gingate.Claims
+	_ func(redis.UniversalClient, ...redisstore.Option) *redisstore.Store       = redisstore.New
+	_ tokengate.ReplayStore                                                     = (*redisstore.Store)(nil)
 
 	_ func(string, tokengate.KeySource) tokengate.Option                     = tokengate.WithIssuer
 	_ func(tokengate.KeySource) tokengate.Option                             = tokengate.WithKeys

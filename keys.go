@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -25,8 +26,10 @@ import (
 
 // KeySource supplies the keys that verify tokens of one issuer (see
 // [WithIssuer]) or of tokens no issuer matches (see [WithKeys]). Build one with
-// [JWKS], [HMACSecret], [HMACKey], [PublicKey] or [KeySet]. A source given
-// invalid input does not fail at once: New reports the problem.
+// [JWKS], [HMACSecret], [HMACKey], [PublicKey] or [KeySet]; for issuers that
+// publish no keys, [Introspect] and [PicketValidate] ask the issuer to
+// validate each token. A source given invalid input does not fail at once:
+// New reports the problem.
 type KeySource interface {
 	// open validates the source against the middleware's configuration and
 	// returns what the middleware consults for each token.
@@ -37,6 +40,7 @@ type KeySource interface {
 type sourceEnv struct {
 	algs   algSet
 	logger *slog.Logger
+	skew   time.Duration // WithClockSkew
 }
 
 // keyProvider finds the key for a token's kid and alg. Implementations are
@@ -50,12 +54,15 @@ type keyProvider interface {
 }
 
 // remoteValidator is a keyProvider of an issuer that publishes no keys
-// (remote validation: RFC 7662 introspection, Picket's validate call): it
-// validates the whole token by asking the issuer and returns the claims of
-// the answer, or an error wrapping ErrSignature-like sentinels: ErrExpired
-// or ErrSignature when the issuer says the token is not valid, and
-// ErrKeysUnavailable when the issuer cannot be asked. Its lookup is never
-// called.
+// (remote validation: RFC 7662 introspection, Picket's validate call, see
+// remote.go): it validates the whole token by asking the issuer and returns
+// the claims of the answer, a copy of its own for each call, or an error
+// wrapping a sentinel: ErrExpired (the token's own exp has passed: the
+// issuer is not asked), ErrSignature (the issuer says the token is not
+// valid), ErrMalformed (the answer's claims do not decode), ErrIssuer (the
+// answer names another issuer), or ErrKeysUnavailable (the issuer cannot be
+// asked, times out or gives no usable answer: 503). The caller still applies
+// checkClaims, single use and requirements. Its lookup is never called.
 type remoteValidator interface {
 	keyProvider
 	validate(ctx context.Context, token string) (*Claims, error)

@@ -55,7 +55,7 @@ func New(opts ...Option) (*Middleware, error) {
 	for _, a := range algs {
 		m.algs[a] = true
 	}
-	env := &sourceEnv{algs: m.algs, logger: cfg.logger}
+	env := &sourceEnv{algs: m.algs, logger: cfg.logger, skew: cfg.skew}
 	for _, s := range cfg.issuers {
 		p, err := s.keys.open(env)
 		if err != nil {
