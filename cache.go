@@ -2,33 +2,25 @@ package tokengate
 
 import (
 	"crypto/hmac"
-	"hash/maphash"
 	"maps"
 	"math/big"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // maxCachedToken is the longest token the verified-token cache keeps.
 const maxCachedToken = 4 << 10
 
-// cacheShards splits the cache so that hits on different tokens rarely meet
-// on a lock; hits take only a read lock.
-const cacheShards = 32
-
 // tokenCache holds verified tokens, keyed by the exact token string, for
 // WithCache. Each entry keeps its claims (never handed out: callers get a
 // copy), the key that verified it, and that key's provider, so a hit can
-// check the key is still current.
+// check the key is still current. Hits take no lock (sync.Map's reads are
+// lock-free), so they scale with cores.
 type tokenCache struct {
-	seed     maphash.Seed
-	perShard int
-	shards   [cacheShards]cacheShard
-}
-
-type cacheShard struct {
-	mu      sync.RWMutex
-	entries map[string]*cacheEntry
+	max     int64
+	size    atomic.Int64
+	entries sync.Map // string → *cacheEntry
 }
 
 type cacheEntry struct {
@@ -38,45 +30,37 @@ type cacheEntry struct {
 }
 
 func newTokenCache(entries int) *tokenCache {
-	c := &tokenCache{seed: maphash.MakeSeed(), perShard: max(1, (entries+cacheShards-1)/cacheShards)}
-	for i := range c.shards {
-		c.shards[i].entries = make(map[string]*cacheEntry)
-	}
-	return c
-}
-
-func (c *tokenCache) shard(token string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, token)%cacheShards]
+	return &tokenCache{max: int64(entries)}
 }
 
 func (c *tokenCache) get(token string) *cacheEntry {
-	s := c.shard(token)
-	s.mu.RLock()
-	e := s.entries[token]
-	s.mu.RUnlock()
-	return e
+	if e, ok := c.entries.Load(token); ok {
+		return e.(*cacheEntry)
+	}
+	return nil
 }
 
-// put adds an entry, making room by dropping an arbitrary one when the
-// shard is full.
+// put adds an entry, making room by dropping arbitrary ones when the cache
+// is full.
 func (c *tokenCache) put(token string, e *cacheEntry) {
-	s := c.shard(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.entries[token]; !ok && len(s.entries) >= c.perShard {
-		for k := range s.entries {
-			delete(s.entries, k)
-			break
-		}
+	if _, loaded := c.entries.Swap(token, e); loaded {
+		return
 	}
-	s.entries[token] = e
+	if c.size.Add(1) <= c.max {
+		return
+	}
+	c.entries.Range(func(k, _ any) bool {
+		if k.(string) != token {
+			c.drop(k.(string))
+		}
+		return c.size.Load() > c.max
+	})
 }
 
 func (c *tokenCache) drop(token string) {
-	s := c.shard(token)
-	s.mu.Lock()
-	delete(s.entries, token)
-	s.mu.Unlock()
+	if _, loaded := c.entries.LoadAndDelete(token); loaded {
+		c.size.Add(-1)
+	}
 }
 
 // clone is a deep copy of c: what a handler does to its claims never
