@@ -228,8 +228,8 @@ func (r *jsonReader) numericDate(name string) (time.Time, error) {
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
 
-// strings reads a string or an array of strings (and, when numbers, of JSON
-// numbers, kept as written).
+// strings reads a string or an array of strings (and, when numbers, of
+// plain non-negative JSON integers, kept as written).
 func (r *jsonReader) strings(name string, numbers bool) ([]string, error) {
 	tok, err := r.dec.ReadToken()
 	if err != nil {
@@ -251,8 +251,15 @@ func (r *jsonReader) strings(name string, numbers bool) ([]string, error) {
 		switch k := tok.Kind(); {
 		case k == ']':
 			return out, nil
-		case k == '"' || numbers && k == '0':
+		case k == '"':
 			out = append(out, tok.String())
+		case numbers && k == '0':
+			// A token id written as a number must be a plain integer.
+			s := tok.String()
+			if !allDigits(s) {
+				return nil, fmt.Errorf("%w: %s holds a number that is not a plain integer", ErrMalformed, name)
+			}
+			out = append(out, s)
 		default:
 			return nil, fmt.Errorf("%w: %s holds a value of the wrong type", ErrMalformed, name)
 		}
@@ -316,8 +323,9 @@ func (r *jsonReader) balances() (map[string]map[string]*big.Rat, error) {
 		entries := make(map[string]*big.Rat)
 		out[string(contract)] = entries
 		return r.object(func(name []byte) error {
+			key := string(name) // name is valid only until the next read
 			b, err := r.decimal("tokenBalances")
-			entries[string(name)] = b
+			entries[key] = b
 			return err
 		})
 	})

@@ -649,8 +649,17 @@ func (p *jwksProvider) parse(body []byte) fetchResult {
 		// A key that did not change keeps its identity, so that the tokens
 		// it verified stay in the verified-token cache.
 		for i, k := range keys {
-			if prev, ok := old.ring.byKid[k.kid]; ok && k.kid != "" && sameKey(prev, k) {
-				keys[i] = prev
+			if k.kid != "" {
+				if prev, ok := old.ring.byKid[k.kid]; ok && sameKey(prev, k) {
+					keys[i] = prev
+				}
+				continue
+			}
+			for _, prev := range old.ring.keys {
+				if prev.kid == "" && sameKey(prev, k) {
+					keys[i] = prev
+					break
+				}
 			}
 		}
 	}

@@ -1,0 +1,42 @@
+package tokengate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDecodeLargeBalances: in a claim set larger than the decoder's buffer,
+// every tokenBalances entry keeps its own name and value.
+func TestDecodeLargeBalances(t *testing.T) {
+	for pad := range 64 {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"exp":2000000000,"pad":%q,"tokenBalances":{"0xabc":{`, strings.Repeat("p", pad))
+		for i := range 300 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"n%dabcdefghij":"%d"`, i, i)
+		}
+		b.WriteString(`}}}`)
+		c, err := decodeClaims([]byte(b.String()))
+		require.NoError(t, err)
+		entries := c.TokenBalances["0xabc"]
+		require.Len(t, entries, 300, "pad %d", pad)
+		for i := range 300 {
+			v, ok := entries[fmt.Sprintf("n%dabcdefghij", i)]
+			require.True(t, ok, "pad %d: entry %d missing", pad, i)
+			assert.Equal(t, fmt.Sprint(i), v.RatString())
+		}
+	}
+}
+
+func TestDecodeTokenIDNumbers(t *testing.T) {
+	for in, ok := range map[string]bool{`[1,2]`: true, `[1e3]`: false, `[-0]`: false, `[1.5]`: false, `["x",7]`: true} {
+		_, err := decodeClaims([]byte(`{"exp":2000000000,"tokenIds":` + in + `}`))
+		assert.Equal(t, ok, err == nil, "%s: %v", in, err)
+	}
+}
