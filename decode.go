@@ -58,8 +58,9 @@ func (r *jsonReader) document(member func(name []byte) error) error {
 	return nil
 }
 
-// object reads one JSON object and hands each member name (unescaped; valid
-// until the next read) to member, which must read the value.
+// object reads one JSON object and hands each member name to member, which
+// must read the value. The name is unescaped and valid only until the next
+// read or peek: member copies it first if it keeps it.
 func (r *jsonReader) object(member func(name []byte) error) error {
 	tok, err := r.dec.ReadToken()
 	if err != nil || tok.Kind() != '{' {
@@ -316,12 +317,13 @@ func (r *jsonReader) balances() (map[string]map[string]*big.Rat, error) {
 		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
 	}
 	out := make(map[string]map[string]*big.Rat)
-	err := r.object(func(contract []byte) error {
+	err := r.object(func(name []byte) error {
+		contract := string(name) // name is valid only until the next read
 		if r.dec.PeekKind() != '{' {
 			return fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
 		}
 		entries := make(map[string]*big.Rat)
-		out[string(contract)] = entries
+		out[contract] = entries
 		return r.object(func(name []byte) error {
 			key := string(name) // name is valid only until the next read
 			b, err := r.decimal("tokenBalances")
