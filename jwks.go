@@ -7,9 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -266,33 +264,21 @@ func (s *jwksSource) open(env *sourceEnv) (keyProvider, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	u, err := url.Parse(s.url)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, errors.New("JWKS: url must be an absolute http or https URL")
+	logURL, err := outboundURL(env, "JWKS", s.url)
+	if err != nil {
+		return nil, err
 	}
 	if s.cfg.maxStale < s.cfg.minRefresh {
 		return nil, fmt.Errorf("JWKS: JWKSMaxStale %v is below the JWKSRefresh minimum %v", s.cfg.maxStale, s.cfg.minRefresh)
 	}
-	logURL := u.Redacted()
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) && env.logger != nil {
-		env.logger.Warn("tokengate: JWKS URL is plain http; use https in production", slog.String("url", logURL))
-	}
-	client := http.Client{}
-	var owned *http.Transport
-	if s.cfg.client != nil {
-		client = *s.cfg.client
-	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		owned = t.Clone()
-		client.Transport = owned
-	}
-	client.CheckRedirect = sameHostRedirects(client.CheckRedirect)
+	client, owned := outboundClient(s.cfg.client)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &jwksProvider{
 		url:       s.url,
 		logURL:    logURL,
 		cfg:       s.cfg,
 		env:       env,
-		client:    &client,
+		client:    client,
 		transport: owned,
 		ctx:       ctx,
 		cancel:    cancel,
@@ -309,26 +295,6 @@ func (s *jwksSource) open(env *sourceEnv) (keyProvider, error) {
 	p.wg.Add(1)
 	go p.run()
 	return p, nil
-}
-
-// sameHostRedirects allows at most 3 redirects, all to the original host and
-// never from https to http, then defers to next when set.
-func sameHostRedirects(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		first := via[0].URL
-		switch {
-		case len(via) > 3:
-			return errors.New("too many redirects")
-		case req.URL.Host != first.Host:
-			return errors.New("redirect to another host")
-		case first.Scheme == "https" && req.URL.Scheme != "https":
-			return errors.New("redirect from https to http")
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
 }
 
 type jwksProvider struct {
@@ -729,13 +695,4 @@ func (p *jwksProvider) close() {
 	if p.transport != nil {
 		p.transport.CloseIdleConnections()
 	}
-}
-
-// isLoopback reports whether host is localhost or a loopback IP address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

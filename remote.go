@@ -289,9 +289,9 @@ func (s *remoteSource) open(env *sourceEnv) (keyProvider, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	u, err := url.Parse(s.cfg.url)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%s: url must be an absolute http or https URL", s.dialect)
+	logURL, err := outboundURL(env, s.dialect.String(), s.cfg.url)
+	if err != nil {
+		return nil, err
 	}
 	auth := s.cfg.auth
 	if s.dialect == dialectPicket {
@@ -306,19 +306,7 @@ func (s *remoteSource) open(env *sourceEnv) (keyProvider, error) {
 		secret := s.secret
 		auth = func(r *http.Request) { r.SetBasicAuth(secret, "") }
 	}
-	logURL := u.Redacted()
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) && env.logger != nil {
-		env.logger.Warn("tokengate: remote validation URL is plain http; use https in production", slog.String("url", logURL))
-	}
-	client := http.Client{}
-	var owned *http.Transport
-	if s.cfg.client != nil {
-		client = *s.cfg.client
-	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
-		owned = t.Clone()
-		client.Transport = owned
-	}
-	client.CheckRedirect = sameHostRedirects(client.CheckRedirect)
+	client, owned := outboundClient(s.cfg.client)
 	ctx, cancel := context.WithCancel(context.Background())
 	return &remoteProvider{
 		dialect:   s.dialect,
@@ -326,7 +314,7 @@ func (s *remoteSource) open(env *sourceEnv) (keyProvider, error) {
 		logURL:    logURL,
 		cfg:       s.cfg,
 		auth:      auth,
-		client:    &client,
+		client:    client,
 		transport: owned,
 		logger:    env.logger,
 		skew:      env.skew,
