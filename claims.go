@@ -55,7 +55,7 @@ type Claims struct {
 	Email string
 
 	// raw is the verified payload, kept for Decode.
-	raw []byte
+	raw string
 }
 
 // Decode unmarshals the whole verified payload into v, so a caller can read
@@ -65,10 +65,10 @@ type Claims struct {
 // "sub". It fails when c holds no payload (Claims built by hand rather than
 // by a Middleware) or when the payload does not fit v.
 func (c *Claims) Decode(v any) error {
-	if c == nil || c.raw == nil {
+	if c == nil || c.raw == "" {
 		return fmt.Errorf("tokengate: decode claims: no verified payload")
 	}
-	if err := json.Unmarshal(c.raw, v); err != nil {
+	if err := json.Unmarshal([]byte(c.raw), v); err != nil {
 		return fmt.Errorf("tokengate: decode claims: %w", err)
 	}
 	return nil

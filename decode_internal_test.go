@@ -24,7 +24,7 @@ func TestDecodeLargeBalances(t *testing.T) {
 			fmt.Fprintf(&b, `"%s":"%d"`, name(i), i)
 		}
 		b.WriteString(`}}}`)
-		c, err := decodeClaims([]byte(b.String()))
+		c, err := decodeClaims(b.String())
 		require.NoError(t, err)
 		entries := c.TokenBalances["0xabc"]
 		require.Len(t, entries, 300, "pad %d", pad)
@@ -38,7 +38,7 @@ func TestDecodeLargeBalances(t *testing.T) {
 
 func TestDecodeTokenIDNumbers(t *testing.T) {
 	for in, ok := range map[string]bool{`[1,2]`: true, `[1e3]`: false, `[-0]`: false, `[1.5]`: false, `["x",7]`: true} {
-		_, err := decodeClaims([]byte(`{"exp":2000000000,"tokenIds":` + in + `}`))
+		_, err := decodeClaims(`{"exp":2000000000,"tokenIds":` + in + `}`)
 		assert.Equal(t, ok, err == nil, "%s: %v", in, err)
 	}
 }

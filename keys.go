@@ -254,17 +254,22 @@ func derInteger(b []byte) ([]byte, int) {
 // time (hmac.Equal).
 type hmacVerifier struct{ pool *sync.Pool }
 
+// hmacState is a MAC and room for its sum.
+type hmacState struct {
+	mac hash.Hash
+	sum [sha512.Size]byte
+}
+
 func newHMACVerifier(h func() hash.Hash, secret []byte) hmacVerifier {
-	return hmacVerifier{&sync.Pool{New: func() any { return hmac.New(h, secret) }}}
+	return hmacVerifier{&sync.Pool{New: func() any { return &hmacState{mac: hmac.New(h, secret)} }}}
 }
 
 func (v hmacVerifier) Verify(payload, signature []byte, _ any) error {
-	mac := v.pool.Get().(hash.Hash)
-	defer v.pool.Put(mac)
-	mac.Reset()
-	mac.Write(payload)
-	var sum [sha512.Size]byte
-	if !hmac.Equal(mac.Sum(sum[:0]), signature) {
+	st := v.pool.Get().(*hmacState)
+	defer v.pool.Put(st)
+	st.mac.Reset()
+	st.mac.Write(payload)
+	if !hmac.Equal(st.mac.Sum(st.sum[:0]), signature) {
 		return errors.New("HMAC does not match")
 	}
 	return nil

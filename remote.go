@@ -391,11 +391,11 @@ func (p *remoteProvider) close() {
 // cache, from a call in flight for the same token, or from a new call.
 // A token well past its own exp is refused without asking.
 func (p *remoteProvider) validate(ctx context.Context, token string) (*Claims, error) {
-	t, err := parseCompact(token)
+	t, _, err := parseCompact(token, nil)
 	if err != nil {
 		return nil, err
 	}
-	unverified, err := decodePayload(t.payload)
+	unverified, err := decodePayload(string(t.payload))
 	if err != nil {
 		return nil, err
 	}
@@ -644,7 +644,7 @@ func (p *remoteProvider) picketAnswer(status int, body []byte, unverified *Claim
 // answerClaims decodes the claims of an answer exactly as a verified
 // payload is decoded, and binds them to the token's issuer.
 func answerClaims(body []byte, unverified *Claims) (*Claims, error) {
-	c, err := decodePayload(body)
+	c, err := decodePayload(string(body))
 	if err != nil {
 		return nil, fmt.Errorf("issuer's answer: %w", err)
 	}

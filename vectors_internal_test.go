@@ -67,12 +67,12 @@ func vectorClock() time.Time { return time.Unix(1_700_000_000, 0) }
 // signatureLayer runs verify up to and including the signature, with the
 // keys of WithKeys: form check, header, alg allowlist, key by kid, signature.
 func signatureLayer(m *Middleware, token string) error {
-	t, err := parseCompact(token)
+	t, _, err := parseCompact(token, nil)
 	if err != nil {
 		return err
 	}
 	var h header
-	if err := h.decode(t.header); err != nil {
+	if err := h.decode(string(t.header)); err != nil {
 		return err
 	}
 	if err := m.checkAlg(&h); err != nil {

@@ -1,15 +1,12 @@
 package tokengate
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -56,18 +53,21 @@ func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) 
 // verifyToken is the uncached pipeline. Besides the claims it returns the
 // key that verified the token and that key's provider.
 func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, keyProvider, error) {
-	t, err := parseCompact(token)
+	bp := scratch.Get().(*[]byte)
+	defer scratch.Put(bp)
+	t, grown, err := parseCompact(token, *bp)
+	*bp = grown
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var h header
-	if err := h.decode(t.header); err != nil {
+	if err := h.decode(string(t.header)); err != nil {
 		return nil, nil, nil, err
 	}
 	if err := m.checkAlg(&h); err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := decodePayload(t.payload)
+	c, err := decodePayload(string(t.payload))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -107,46 +107,58 @@ type compact struct {
 	signature    []byte
 }
 
+// scratch holds *[]byte buffers for parseCompact. Nothing that outlives a
+// verification points into one: the header and payload are read from string
+// copies.
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
+
 // parseCompact is the form check, done before any JSON is read: at most
 // maxTokenBytes, exactly three dot-separated segments, a header segment of at
 // most maxHeaderBytes, and each segment strict base64url (see decodeSegment);
 // the header and signature must not be empty. The JWE form (five segments)
 // and the JSON serializations fail here; an empty payload (detached content,
 // RFC 7515 Appendix F) fails when the payload is decoded.
-func parseCompact(token string) (compact, error) {
+//
+// The token's bytes and its decoded segments are written to buf's array
+// when it is large enough (buf may be nil), else to a new one, which it
+// returns for reuse.
+func parseCompact(token string, buf []byte) (t compact, grown []byte, err error) {
 	if len(token) > maxTokenBytes {
-		return compact{}, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
+		return compact{}, buf, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
 	}
 	hseg, rest, ok1 := strings.Cut(token, ".")
 	pseg, sseg, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.IndexByte(sseg, '.') >= 0 {
-		return compact{}, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+		return compact{}, buf, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
 	}
 	if len(hseg) > maxHeaderBytes {
-		return compact{}, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
+		return compact{}, buf, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
 	}
-	// Two allocations: the token's bytes (whose prefix is the signing
-	// input), and one buffer for the three decoded segments.
-	tb := []byte(token)
-	n := len(hseg) + 1 + len(pseg)
-	t := compact{signingInput: tb[:n:n]}
+	// One array: the token's bytes (whose prefix is the signing input),
+	// then the three decoded segments.
 	enc := base64.RawURLEncoding
-	buf := make([]byte, 0, enc.DecodedLen(len(hseg))+enc.DecodedLen(len(pseg))+enc.DecodedLen(len(sseg)))
-	var err error
-	if t.header, buf, err = decodeSegment(buf, tb[:len(hseg)]); err != nil {
-		return compact{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	need := len(token) + enc.DecodedLen(len(hseg)) + enc.DecodedLen(len(pseg)) + enc.DecodedLen(len(sseg))
+	if cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
+	tb := append(buf[:0], token...)
+	n := len(hseg) + 1 + len(pseg)
+	t.signingInput = tb[:n:n]
+	out := tb[len(tb):]
+	if t.header, out, err = decodeSegment(out, tb[:len(hseg)]); err != nil {
+		return compact{}, buf, fmt.Errorf("%w: header: %w", ErrMalformed, err)
 	}
 	// An empty payload passes the form check (RFC 7515 allows it) and is
 	// refused as a claim set: it is not a JSON object.
 	if pseg != "" {
-		if t.payload, buf, err = decodeSegment(buf, tb[len(hseg)+1:n]); err != nil {
-			return compact{}, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		if t.payload, out, err = decodeSegment(out, tb[len(hseg)+1:n]); err != nil {
+			return compact{}, buf, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 		}
 	}
-	if t.signature, _, err = decodeSegment(buf, tb[n+1:]); err != nil {
-		return compact{}, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+	if t.signature, _, err = decodeSegment(out, tb[n+1:]); err != nil {
+		return compact{}, buf, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
 	}
-	return t, nil
+	return t, buf, nil
 }
 
 // decode reads the JOSE header strictly (see header and scanJSON) and
@@ -154,16 +166,12 @@ func parseCompact(token string) (compact, error) {
 // unknown critical extensions must be refused, and none is supported), b64
 // (RFC 7797), enc and zip (a JWE header), and cty (a nested token, RFC 7519
 // §5.2).
-func (h *header) decode(b []byte) error {
-	deep, variant := scanJSON(b)
-	if deep {
+func (h *header) decode(src string) error {
+	if tooDeep(src) {
 		return fmt.Errorf("%w: header: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	if err := decodeHeader(b, h); err != nil {
+	if err := decodeHeader(src, h); err != nil {
 		return err
-	}
-	if variant {
-		return fmt.Errorf("%w: header: two member names differ only in case", ErrMalformed)
 	}
 	switch {
 	case h.Crit:
@@ -190,22 +198,18 @@ func (m *Middleware) checkAlg(h *header) error {
 // decodePayload reads the claim set strictly (see decodeClaims and
 // scanJSON) into Claims. Its iss chooses the keys; nothing in it is trusted
 // before the signature is checked.
-func decodePayload(b []byte) (*Claims, error) {
-	if len(b) == 0 {
+func decodePayload(src string) (*Claims, error) {
+	if src == "" {
 		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
-	deep, variant := scanJSON(b)
-	if deep {
+	if tooDeep(src) {
 		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	c, err := decodeClaims(b)
+	c, err := decodeClaims(src)
 	if err != nil {
 		return nil, err
 	}
-	if variant {
-		return nil, fmt.Errorf("%w: payload: two member names differ only in case", ErrMalformed)
-	}
-	c.raw = b
+	c.raw = src
 	return c, nil
 }
 
@@ -228,154 +232,6 @@ func checkSignature(ctx context.Context, keys keyProvider, t *compact, h *header
 	return k, nil
 }
 
-// maxJSONDepth bounds the nesting of the header and the payload. Real claim
-// sets nest three deep at most ("tokenBalances"); without a bound of its own
-// the JSON decoder allows 10000 levels, and a 16 KiB token nested that way
-// costs some half a megabyte of allocations before its signature is checked.
-const maxJSONDepth = 32
-
-// scanJSON is a light pass over a header or payload before it is decoded. It
-// reports whether the text nests deeper than maxJSONDepth, and whether two
-// top-level member names are equal under Unicode simple case folding, as
-// "iss" and "ISS", or "sub" and "ſub" (strings.EqualFold; encoding/json
-// matches names this way). tokengate matches names exactly, but another
-// consumer of the same token may not and would then act on a claim other
-// than the one checked here, so such a token is refused.
-//
-// The scan does not validate: on text that is not JSON its answers mean
-// nothing, and the strict decoder refuses the text anyway. On valid JSON it
-// finds every top-level name. It allocates nothing unless a name is escaped
-// or there are more than 32 names; up to 32, each name's folded form is
-// compared only with earlier names of the same 6-bit hash, and more names are
-// sorted, so a hostile object of thousands of names costs O(n log n).
-func scanJSON(b []byte) (tooDeep, caseVariant bool) {
-	var keyBuf [512]byte
-	var offBuf [33]int
-	var hashBuf [32]uint8
-	keys, offs, hashes := keyBuf[:0], offBuf[:1], hashBuf[:0]
-	var seen uint64 // bit h set: a name of hash h was seen
-	depth, wantName := 0, false
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '{':
-			depth++
-			wantName = depth == 1
-		case '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			wantName = depth == 1
-		case '"':
-			end := closingQuote(b, i+1)
-			if end == len(b) {
-				return false, false // unterminated string: not JSON
-			}
-			if wantName && !caseVariant {
-				wantName = false
-				name := b[i+1 : end]
-				if bytes.IndexByte(name, '\\') >= 0 {
-					var err error
-					if name, err = jsontext.AppendUnquote(nil, b[i:end+1]); err != nil {
-						return false, false // not JSON
-					}
-				}
-				start := len(keys)
-				keys = appendFolded(keys, name)
-				offs = append(offs, len(keys))
-				if len(hashes) < len(hashBuf) {
-					h := foldHash(keys[start:])
-					if seen&(1<<h) != 0 {
-						for j, hj := range hashes {
-							if hj == h && bytes.Equal(keys[offs[j]:offs[j+1]], keys[start:]) {
-								caseVariant = true
-							}
-						}
-					}
-					seen |= 1 << h
-					hashes = append(hashes, h)
-				}
-			}
-			i = end
-		}
-		if depth > maxJSONDepth {
-			return true, caseVariant
-		}
-	}
-	if !caseVariant && len(offs)-1 > len(hashBuf) {
-		caseVariant = sortedHasDuplicate(keys, offs)
-	}
-	return false, caseVariant
-}
-
-// foldHash is a 6-bit hash of a folded name.
-func foldHash(k []byte) uint8 {
-	h := uint32(len(k))
-	for _, c := range k {
-		h = h*31 + uint32(c)
-	}
-	return uint8(h^h>>6^h>>12) & 63
-}
-
-// sortedHasDuplicate reports whether two of the keys keys[offs[i]:offs[i+1]]
-// are equal, by sorting them.
-func sortedHasDuplicate(keys []byte, offs []int) bool {
-	key := func(i int) []byte { return keys[offs[i]:offs[i+1]] }
-	idx := make([]int, len(offs)-1)
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int { return bytes.Compare(key(a), key(b)) })
-	for i := 1; i < len(idx); i++ {
-		if bytes.Equal(key(idx[i-1]), key(idx[i])) {
-			return true
-		}
-	}
-	return false
-}
-
-// closingQuote returns the index of the quote that ends the JSON string whose
-// contents start at b[from]: the first quote not escaped by a backslash; or
-// len(b) when there is none.
-func closingQuote(b []byte, from int) int {
-	j := from
-	for j < len(b) && b[j] != '"' {
-		if b[j] == '\\' {
-			j++ // skip the escaped byte; \uXXXX needs no more care
-		}
-		j++
-	}
-	return min(j, len(b))
-}
-
-// appendFolded appends name in a canonical case-folded form: each rune
-// becomes the smallest rune of its simple folding orbit (so 'k', 'K' and the
-// Kelvin sign all become 'K'). Two names fold to the same bytes exactly when
-// strings.EqualFold reports them equal.
-func appendFolded(dst, name []byte) []byte {
-	for i := 0; i < len(name); {
-		c := name[i]
-		if c < utf8.RuneSelf {
-			if 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(name[i:])
-		min := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < min {
-				min = f
-			}
-		}
-		dst = utf8.AppendRune(dst, min)
-		i += size
-	}
-	return dst
-}
-
 // jsonProblem names the kind of a JSON decoding error. The error's own text
 // quotes member names and bytes of a token whose signature is not checked
 // yet, so none of it reaches errors and logs.
@@ -384,6 +240,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.Is(err, jsontext.ErrDuplicateName):
 		return "duplicate member name"
+	case errors.Is(err, errCaseVariant):
+		return errCaseVariant.Error()
 	case errors.As(err, &syn):
 		return "invalid JSON"
 	default:
