@@ -160,4 +160,3 @@ func appendFolded(dst, name []byte) []byte {
 	}
 	return dst
 }
-
