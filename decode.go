@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"strconv"
@@ -15,129 +14,186 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// The header and the claim set are read in one pass over jsontext's tokens,
-// straight into their Go form: no reflection, no intermediate map, and no
-// second parse of any claim. jsontext validates the JSON strictly (invalid
-// UTF-8 and duplicate names are refused); the reader also refuses top-level
-// names that differ only in case (see nameSet), and tooDeep has refused deep
-// nesting before. Registered claims must have their type: a string where a
-// string belongs, a number for a NumericDate.
+// The header and the claim set are read in two steps:
+//
+//  1. jsontext validates the text strictly, as RFC 7493 asks: valid UTF-8,
+//     valid escapes, no duplicate names in any object, one value and only
+//     white space around it. tooDeep has bounded the nesting before.
+//  2. A walker reads the members tokengate knows straight into their Go
+//     form, and skips the others: no reflection, no intermediate map, no
+//     second parse of any claim. It only ever reads validated text, so it
+//     tells values apart by their first byte and never meets bad syntax.
+//
+// The walker also refuses two top-level names that differ only in case (see
+// nameSet). Registered claims must have their type: a string where a string
+// belongs, a number for a NumericDate.
 //
 // The text is read as a string, and a string claim without escapes is a
 // substring of it: the claims of one token share one allocation.
-
-// jsonReader is a pooled decoder over a string.
-type jsonReader struct {
-	src   string
-	rd    strings.Reader
-	dec   jsontext.Decoder
-	names nameSet
-
-	// Where the name object last handed to its member function ends in
-	// src, and whether it was written without escapes.
-	nameEnd   int
-	namePlain bool
-	nameBuf   [64]byte // room to unescape a name
-}
-
-var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
-
-func getReader(src string) *jsonReader {
-	r := jsonReaders.Get().(*jsonReader)
-	r.src = src
-	r.rd.Reset(src)
-	r.dec.Reset(&r.rd)
-	return r
-}
-
-func putReader(r *jsonReader) {
-	r.src = ""
-	r.rd.Reset("")
-	r.dec.Reset(&r.rd)
-	jsonReaders.Put(r)
-}
+// decode_reference_test.go holds a decoder that reads jsontext's tokens one
+// by one instead; the fuzz tests check that both read every text alike.
 
 var (
-	errNotObject   = errors.New("not a JSON object")
-	errCaseVariant = errors.New("two member names differ only in case")
+	errNotObject     = errors.New("not a JSON object")
+	errCaseVariant   = errors.New("two member names differ only in case")
+	errBalancesShape = fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
 )
 
-// document reads a JSON text that is one object (see object); nothing but
-// white space may follow it. Two of the object's member names that are equal
-// under case folding fail it with errCaseVariant.
-func (r *jsonReader) document(member func(name []byte) error) error {
-	r.names.reset()
-	if err := r.object(member, &r.names); err != nil {
+// validJSON returns nil when b is a valid JSON text (see above), and else an
+// error that says which rule it breaks.
+func validJSON(b []byte) error {
+	if jsontext.Value(b).IsValid() {
+		return nil
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.ReadValue(); err != nil {
 		return err
 	}
-	if _, err := r.dec.ReadToken(); err != io.EOF {
-		return errors.New("data after the JSON object")
+	return errors.New("data after the JSON value")
+}
+
+// walker reads a JSON text that validJSON has accepted. Walkers are pooled:
+// a nameSet is too big to be allocated per token.
+type walker struct {
+	s     string
+	i     int // the next byte to read
+	names nameSet
+}
+
+var walkers = sync.Pool{New: func() any { return new(walker) }}
+
+func getWalker(s string) *walker {
+	w := walkers.Get().(*walker)
+	w.s, w.i = s, 0
+	return w
+}
+
+func putWalker(w *walker) {
+	w.s = ""
+	walkers.Put(w)
+}
+
+// space skips white space and returns the byte after it. In a valid text,
+// wherever the walker calls it, there is one.
+func (w *walker) space() byte {
+	for {
+		switch c := w.s[w.i]; c {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return c
+		}
 	}
-	if r.names.sortedHasVariant() {
+}
+
+// document walks a text that is one object, calling member for each
+// top-level name (see object), and refuses case-variant names with
+// errCaseVariant.
+func (w *walker) document(member func(name string) error) error {
+	if w.space() != '{' {
+		return errNotObject
+	}
+	w.names.reset()
+	if err := w.object(member, &w.names); err != nil {
+		return err
+	}
+	if w.names.sortedHasVariant() {
 		return errCaseVariant
 	}
 	return nil
 }
 
-// object reads one JSON object and hands each member name to member, which
-// must read the value. The name is unescaped and valid only until the next
-// read or peek: member copies it first if it keeps it (see nameString).
-// When names is not nil, each name is added to it.
-func (r *jsonReader) object(member func(name []byte) error, names *nameSet) error {
-	tok, err := r.dec.ReadToken()
-	if err != nil || tok.Kind() != '{' {
-		return errNotObject
+// object walks the object at w.i. For each member it reads the name and
+// calls member with w.i at the value, which member must consume. When names
+// is not nil, each name is added to it first.
+func (w *walker) object(member func(name string) error, names *nameSet) error {
+	w.i++ // '{'
+	if w.space() == '}' {
+		w.i++
+		return nil
 	}
-	for r.dec.PeekKind() == '"' {
-		raw, err := r.dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		name := raw[1 : len(raw)-1]
-		r.namePlain = bytes.IndexByte(name, '\\') < 0
-		if !r.namePlain {
-			if name, err = jsontext.AppendUnquote(r.nameBuf[:0], raw); err != nil {
-				return err
-			}
-		}
-		r.nameEnd = int(r.dec.InputOffset())
+	for {
+		w.space()
+		name := w.text()
+		w.space()
+		w.i++ // ':'
+		w.space()
 		if names != nil && names.add(name) {
 			return errCaseVariant
 		}
 		if err := member(name); err != nil {
 			return err
 		}
+		c := w.space()
+		w.i++
+		if c == '}' {
+			return nil
+		}
 	}
-	if tok, err = r.dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return errNotObject
-	}
-	return nil
 }
 
-// nameString returns name as a string. It must be called before member reads
-// anything: a name written without escapes is then a substring of the text.
-func (r *jsonReader) nameString(name []byte) string {
-	if r.namePlain {
-		return r.src[r.nameEnd-1-len(name) : r.nameEnd-1]
+// text consumes the string at w.i and returns its value: a substring of the
+// text when it is written without escapes.
+func (w *walker) text() string {
+	start := w.i + 1
+	end := start + strings.IndexByte(w.s[start:], '"')
+	if strings.IndexByte(w.s[start:end], '\\') < 0 {
+		w.i = end + 1
+		return w.s[start:end]
 	}
-	return string(name)
+	// An escape comes before the first quote, which may be escaped itself.
+	end = closingQuote(w.s, start)
+	w.i = end + 1
+	// Cannot fail: validJSON has checked every escape.
+	b, _ := jsontext.AppendUnquote(nil, w.s[start-1:end+1])
+	return string(b)
 }
 
-// span returns the text of the value just read, which is raw.
-func (r *jsonReader) span(raw jsontext.Value) string {
-	end := int(r.dec.InputOffset())
-	return r.src[end-len(raw) : end]
+// number consumes the number at w.i and returns it as written.
+func (w *walker) number() string {
+	start := w.i
+	for w.i < len(w.s) && isNumberByte(w.s[w.i]) {
+		w.i++
+	}
+	return w.s[start:w.i]
 }
 
-// text returns the string value just read (raw, quoted): a substring of the
-// text when it has no escapes.
-func (r *jsonReader) text(raw jsontext.Value) (string, error) {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		s := r.span(raw)
-		return s[1 : len(s)-1], nil
+func isNumberByte(c byte) bool {
+	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// skip consumes the value at w.i.
+func (w *walker) skip() {
+	switch w.s[w.i] {
+	case '"':
+		w.text()
+	case '{', '[':
+		depth := 0
+		for {
+			switch w.s[w.i] {
+			case '"':
+				w.i = closingQuote(w.s, w.i+1)
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					w.i++
+					return
+				}
+			}
+			w.i++
+		}
+	default: // a number, true, false or null
+		for w.i < len(w.s) && (isNumberByte(w.s[w.i]) || 'a' <= w.s[w.i] && w.s[w.i] <= 'z') {
+			w.i++
+		}
 	}
-	b, err := jsontext.AppendUnquote(nil, raw)
-	return string(b), err
+}
+
+// present consumes a value, reporting that the member is there.
+func (w *walker) present() bool {
+	w.skip()
+	return true
 }
 
 // typeError is the error of a member of the wrong type. It names the member
@@ -147,47 +203,42 @@ func typeError(name string) error {
 }
 
 // str reads a string, or null as "".
-func (r *jsonReader) str(name string) (string, error) {
-	raw, err := r.dec.ReadValue()
-	if err != nil {
-		return "", err
-	}
-	switch raw.Kind() {
+func (w *walker) str(name string) (string, error) {
+	switch w.s[w.i] {
 	case '"':
-		return r.text(raw)
+		return w.text(), nil
 	case 'n':
+		w.skip()
 		return "", nil
 	}
 	return "", typeError(name)
 }
 
-// present reads and discards a value, reporting that the member is there.
-func (r *jsonReader) present() (bool, error) {
-	return true, r.dec.SkipValue()
-}
-
 // decodeHeader reads a JOSE header.
-func decodeHeader(src string, h *header) error {
-	r := getReader(src)
-	defer putReader(r)
-	err := r.document(func(name []byte) (err error) {
-		switch string(name) {
+func decodeHeader(b []byte, h *header) error {
+	if err := validJSON(b); err != nil {
+		return fmt.Errorf("%w: header: %s", ErrMalformed, jsonProblem(err))
+	}
+	w := getWalker(string(b))
+	defer putWalker(w)
+	err := w.document(func(name string) (err error) {
+		switch name {
 		case "alg":
-			h.Alg, err = r.str("alg")
+			h.Alg, err = w.str("alg")
 		case "kid":
-			h.Kid, err = r.str("kid")
+			h.Kid, err = w.str("kid")
 		case "cty":
-			h.Cty, err = r.str("cty")
+			h.Cty, err = w.str("cty")
 		case "crit":
-			h.Crit, err = r.present()
+			h.Crit = w.present()
 		case "b64":
-			h.B64, err = r.present()
+			h.B64 = w.present()
 		case "enc":
-			h.Enc, err = r.present()
+			h.Enc = w.present()
 		case "zip":
-			h.Zip, err = r.present()
+			h.Zip = w.present()
 		default:
-			err = r.dec.SkipValue()
+			w.skip()
 		}
 		return err
 	})
@@ -206,52 +257,56 @@ type claimsBox struct {
 	bal big.Rat
 }
 
-// decodeClaims reads a claim set into Claims. Type errors wrap
-// ErrMalformed; the time and audience rules are checkClaims's.
-func decodeClaims(src string) (*Claims, error) {
-	r := getReader(src)
-	defer putReader(r)
+// decodeClaims reads a claim set into Claims; the returned Claims keep the
+// text for Decode. Type errors wrap ErrMalformed; the time and audience
+// rules are checkClaims's.
+func decodeClaims(b []byte) (*Claims, error) {
+	if err := validJSON(b); err != nil {
+		return nil, fmt.Errorf("%w: payload: %s", ErrMalformed, jsonProblem(err))
+	}
+	w := getWalker(string(b))
+	defer putWalker(w)
 	box := &claimsBox{}
 	c := &box.c
 	var jti, tid string
 	var hasExp bool
-	err := r.document(func(name []byte) (err error) {
-		switch string(name) {
+	err := w.document(func(name string) (err error) {
+		switch name {
 		case "iss":
-			c.Issuer, err = r.str("iss")
+			c.Issuer, err = w.str("iss")
 		case "sub":
-			c.Subject, err = r.str("sub")
+			c.Subject, err = w.str("sub")
 		case "aud":
-			c.Audience, err = r.strings("aud", false, box.aud[:0:len(box.aud)])
+			c.Audience, err = w.strings("aud", false, box.aud[:0:len(box.aud)])
 		case "exp":
 			hasExp = true
-			c.ExpiresAt, err = r.numericDate("exp")
+			c.ExpiresAt, err = w.numericDate("exp")
 		case "nbf":
-			c.NotBefore, err = r.numericDate("nbf")
+			c.NotBefore, err = w.numericDate("nbf")
 		case "iat":
-			c.IssuedAt, err = r.numericDate("iat")
+			c.IssuedAt, err = w.numericDate("iat")
 		case "jti":
-			jti, err = r.str("jti")
+			jti, err = w.str("jti")
 		case "tid":
-			tid, err = r.str("tid")
+			tid, err = w.str("tid")
 		case "chain":
-			c.Chain, err = r.str("chain")
+			c.Chain, err = w.str("chain")
 		case "walletAddress":
-			c.WalletAddress, err = r.str("walletAddress")
+			c.WalletAddress, err = w.str("walletAddress")
 		case "displayAddress":
-			c.DisplayAddress, err = r.str("displayAddress")
+			c.DisplayAddress, err = w.str("displayAddress")
 		case "contractAddress":
-			c.ContractAddress, err = r.str("contractAddress")
+			c.ContractAddress, err = w.str("contractAddress")
 		case "email":
-			c.Email, err = r.str("email")
+			c.Email, err = w.str("email")
 		case "tokenBalance":
-			c.TokenBalance, err = r.decimal("tokenBalance", &box.bal)
+			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal)
 		case "tokenIds":
-			c.TokenIDs, err = r.strings("tokenIds", true, box.ids[:0:len(box.ids)])
+			c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
 		case "tokenBalances":
-			c.TokenBalances, err = r.balances()
+			c.TokenBalances, err = w.balances()
 		default:
-			err = r.dec.SkipValue()
+			w.skip()
 		}
 		return err
 	})
@@ -267,6 +322,7 @@ func decodeClaims(src string) (*Claims, error) {
 	if c.ID == "" {
 		c.ID = tid
 	}
+	c.raw = w.s
 	return c, nil
 }
 
@@ -275,15 +331,23 @@ const maxNumericDate = 253402300799
 
 // numericDate reads an RFC 7519 NumericDate: a JSON number of seconds since
 // the epoch, above 0 and within year 9999.
-func (r *jsonReader) numericDate(name string) (time.Time, error) {
-	raw, err := r.dec.ReadValue()
-	if err != nil {
-		return time.Time{}, err
-	}
-	if raw.Kind() != '0' {
+func (w *walker) numericDate(name string) (time.Time, error) {
+	if c := w.s[w.i]; c != '-' && (c < '0' || c > '9') {
 		return time.Time{}, fmt.Errorf("%w: %s is not a number", ErrMalformed, name)
 	}
-	f, err := strconv.ParseFloat(r.span(raw), 64)
+	text := w.number()
+	if len(text) <= 12 && allDigits(text) {
+		// The usual NumericDate, whole seconds: no float parsing.
+		var sec int64
+		for i := 0; i < len(text); i++ {
+			sec = sec*10 + int64(text[i]-'0')
+		}
+		if sec == 0 || sec > maxNumericDate {
+			return time.Time{}, fmt.Errorf("%w: %s is out of range", ErrMalformed, name)
+		}
+		return time.Unix(sec, 0).UTC(), nil
+	}
+	f, err := strconv.ParseFloat(text, 64)
 	if err != nil || !(f > 0 && f <= maxNumericDate) {
 		return time.Time{}, fmt.Errorf("%w: %s is out of range", ErrMalformed, name)
 	}
@@ -293,75 +357,59 @@ func (r *jsonReader) numericDate(name string) (time.Time, error) {
 
 // strings reads a string or an array of strings (and, when numbers, of
 // plain non-negative JSON integers, kept as written), appending them to out.
-func (r *jsonReader) strings(name string, numbers bool, out []string) ([]string, error) {
-	switch r.dec.PeekKind() {
+func (w *walker) strings(name string, numbers bool, out []string) ([]string, error) {
+	switch w.s[w.i] {
 	case '"':
-		s, err := r.str(name)
-		return append(out, s), err
+		return append(out, w.text()), nil
 	case '[':
-		if _, err := r.dec.ReadToken(); err != nil {
-			return nil, err
-		}
-	case 0:
-		_, err := r.dec.ReadToken() // the syntax error PeekKind met
-		return nil, err
+		w.i++
 	default:
 		return nil, fmt.Errorf("%w: %s is neither a string nor an array", ErrMalformed, name)
 	}
+	if w.space() == ']' {
+		w.i++
+		return out, nil
+	}
 	for {
-		switch k := r.dec.PeekKind(); {
-		case k == ']':
-			_, err := r.dec.ReadToken()
-			return out, err
-		case k == '"':
-			s, err := r.str(name)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		case numbers && k == '0':
-			raw, err := r.dec.ReadValue()
-			if err != nil {
-				return nil, err
-			}
+		switch c := w.space(); {
+		case c == '"':
+			out = append(out, w.text())
+		case numbers && (c == '-' || '0' <= c && c <= '9'):
 			// A token id written as a number must be a plain integer.
-			s := r.span(raw)
+			s := w.number()
 			if !allDigits(s) {
 				return nil, fmt.Errorf("%w: %s holds a number that is not a plain integer", ErrMalformed, name)
 			}
 			out = append(out, s)
-		case k == 0:
-			_, err := r.dec.ReadToken()
-			return nil, err
 		default:
 			return nil, fmt.Errorf("%w: %s holds a value of the wrong type", ErrMalformed, name)
+		}
+		c := w.space()
+		w.i++
+		if c == ']' {
+			return out, nil
 		}
 	}
 }
 
 // decimal reads a decimal claim, a string such as "0.1337" or a JSON number,
 // into z.
-func (r *jsonReader) decimal(name string, z *big.Rat) (*big.Rat, error) {
-	raw, err := r.dec.ReadValue()
-	if err != nil {
-		return nil, err
-	}
+func (w *walker) decimal(name string, z *big.Rat) (*big.Rat, error) {
 	var text string
-	switch raw.Kind() {
-	case '"':
-		if text, err = r.text(raw); err != nil {
-			return nil, err
-		}
-	case '0':
-		text = r.span(raw)
+	switch c := w.s[w.i]; {
+	case c == '"':
+		text = w.text()
+	case c == '-' || '0' <= c && c <= '9':
+		text = w.number()
 	default:
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
 	return parseDecimal(name, text, z)
 }
 
-// parseDecimal reads a non-negative decimal exactly: digits, optionally a
-// point and more digits; no sign, no exponent, at most maxDecimalLen bytes.
+// parseDecimal reads a non-negative decimal exactly into z: digits,
+// optionally a point and more digits; no sign, no exponent, at most
+// maxDecimalLen bytes.
 func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
 	if !isDecimal(s) {
 		return nil, fmt.Errorf("%w: %s is not a plain decimal", ErrMalformed, name)
@@ -376,10 +424,22 @@ func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
 				n = n*10 + int64(part[i]-'0')
 			}
 		}
-		if frac == "" {
+		// n/10^k in lowest terms: only 2 and 5 divide 10^k.
+		d := pow10[len(frac)]
+		for _, p := range [2]int64{2, 5} {
+			for d%p == 0 && n%p == 0 {
+				n, d = n/p, d/p
+			}
+		}
+		if d == 1 {
 			return z.SetInt64(n), nil
 		}
-		return z.SetFrac64(n, pow10[len(frac)]), nil
+		// z = 1/d, then n as its numerator (Num is a reference to it).
+		// Unlike SetFrac64, this computes no GCD, which n/d does not need.
+		z.SetInt64(d)
+		z.Inv(z)
+		z.Num().SetInt64(n)
+		return z, nil
 	}
 	if _, ok := z.SetString(s); !ok {
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
@@ -398,21 +458,19 @@ var pow10 = func() (p [19]int64) {
 
 // balances reads "tokenBalances": an object of contract addresses, each an
 // object of decimals (as "tokenBalance").
-func (r *jsonReader) balances() (map[string]map[string]*big.Rat, error) {
-	if r.dec.PeekKind() != '{' {
-		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+func (w *walker) balances() (map[string]map[string]*big.Rat, error) {
+	if w.s[w.i] != '{' {
+		return nil, errBalancesShape
 	}
 	out := make(map[string]map[string]*big.Rat)
-	err := r.object(func(name []byte) error {
-		contract := r.nameString(name)
-		if r.dec.PeekKind() != '{' {
-			return fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+	err := w.object(func(contract string) error {
+		if w.s[w.i] != '{' {
+			return errBalancesShape
 		}
 		entries := make(map[string]*big.Rat)
 		out[contract] = entries
-		return r.object(func(name []byte) error {
-			key := r.nameString(name)
-			b, err := r.decimal("tokenBalances", new(big.Rat))
+		return w.object(func(key string) error {
+			b, err := w.decimal("tokenBalances", new(big.Rat))
 			entries[key] = b
 			return err
 		}, nil)

@@ -133,7 +133,15 @@ func nonEmpty(v string, err error) (string, error) {
 // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 func isB64Token(s string) bool {
 	i := 0
-	for i < len(s) && b64tokenChar[s[i]] {
+	// Eight bytes at a time while all are b64token characters (a token is
+	// checked on every request), then byte by byte.
+	for ; i+8 <= len(s); i += 8 {
+		t := &b64tokenChar
+		if t[s[i]]&t[s[i+1]]&t[s[i+2]]&t[s[i+3]]&t[s[i+4]]&t[s[i+5]]&t[s[i+6]]&t[s[i+7]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && b64tokenChar[s[i]] == 1 {
 		i++
 	}
 	if i == 0 {
@@ -147,10 +155,11 @@ func isB64Token(s string) bool {
 	return true
 }
 
-// b64tokenChar marks the bytes of b64token before its "=" padding.
-var b64tokenChar = func() (t [256]bool) {
+// b64tokenChar is 1 for the bytes of b64token before its "=" padding, 0 for
+// all others.
+var b64tokenChar = func() (t [256]uint8) {
 	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/" {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()

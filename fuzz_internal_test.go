@@ -2,6 +2,8 @@ package tokengate
 
 import (
 	"encoding/base64"
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,8 +52,18 @@ func FuzzCompactForm(f *testing.F) {
 		if string(c.signingInput) != segs[0]+"."+segs[1] {
 			t.Fatalf("signing input %q, want %q", c.signingInput, segs[0]+"."+segs[1])
 		}
+		if !tooDeep(c.header) {
+			var got, ref header
+			err, refErr := decodeHeader(c.header, &got), refDecodeHeader(string(c.header), &ref)
+			if (err == nil) != (refErr == nil) {
+				t.Fatalf("decode says %v, the reference decoder %v: %q", err, refErr, c.header)
+			}
+			if err == nil && got != ref {
+				t.Fatalf("decode read %+v, the reference decoder %+v: %q", got, ref, c.header)
+			}
+		}
 		var h header
-		if err := h.decode(string(c.header)); err != nil {
+		if err := h.decode(c.header); err != nil {
 			return
 		}
 		if caseVariantNamesReference(t, c.header) || maxDepthReference(t, c.header) > maxJSONDepth {
@@ -92,7 +104,18 @@ func FuzzClaims(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodePayload(string(b))
+		c, err := decodePayload(b)
+		if len(b) > 0 && !tooDeep(b) {
+			ref, refErr := refDecodeClaims(string(b))
+			if (err == nil) != (refErr == nil) {
+				t.Fatalf("decode says %v, the reference decoder %v: %q", err, refErr, b)
+			}
+			if err == nil {
+				if diff := claimsDiff(c, ref); diff != "" {
+					t.Fatalf("decode and the reference decoder differ in %s: %q", diff, b)
+				}
+			}
+		}
 		if jsontext.Value(b).IsValid() {
 			// Never accept what the slow references refuse.
 			variant := caseVariantNamesReference(t, b)
@@ -117,4 +140,36 @@ func FuzzClaims(f *testing.F) {
 			t.Fatalf("negative tokenBalance: %q", b)
 		}
 	})
+}
+
+// claimsDiff names the first typed claim in which a and b differ, or is "".
+func claimsDiff(a, b *Claims) string {
+	rat := func(x, y *big.Rat) bool { return (x == nil) == (y == nil) && (x == nil || x.Cmp(y) == 0) }
+	switch {
+	case a.Issuer != b.Issuer || a.Subject != b.Subject || a.ID != b.ID:
+		return "iss, sub or id"
+	case !slices.Equal(a.Audience, b.Audience) || !slices.Equal(a.TokenIDs, b.TokenIDs):
+		return "aud or tokenIds"
+	case !a.ExpiresAt.Equal(b.ExpiresAt) || !a.NotBefore.Equal(b.NotBefore) || !a.IssuedAt.Equal(b.IssuedAt):
+		return "exp, nbf or iat"
+	case a.Chain != b.Chain || a.WalletAddress != b.WalletAddress || a.DisplayAddress != b.DisplayAddress ||
+		a.ContractAddress != b.ContractAddress || a.Email != b.Email:
+		return "wallet claims or email"
+	case !rat(a.TokenBalance, b.TokenBalance):
+		return "tokenBalance"
+	case len(a.TokenBalances) != len(b.TokenBalances) || (a.TokenBalances == nil) != (b.TokenBalances == nil):
+		return "tokenBalances"
+	}
+	for contract, ea := range a.TokenBalances {
+		eb, ok := b.TokenBalances[contract]
+		if !ok || len(ea) != len(eb) {
+			return "tokenBalances"
+		}
+		for k, v := range ea {
+			if !rat(v, eb[k]) {
+				return "tokenBalances"
+			}
+		}
+	}
+	return ""
 }

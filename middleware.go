@@ -19,6 +19,7 @@ type Middleware struct {
 	fallback keyProvider
 	algs     algSet
 	cache    *tokenCache // nil without WithCache
+	headers  headerCache
 
 	closeOnce sync.Once
 }

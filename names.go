@@ -19,8 +19,8 @@ const maxJSONDepth = 32
 // is passed after two counts; any other is walked. The walk does not
 // validate: on text that is not JSON its answer means nothing, and the strict
 // decoder refuses the text anyway.
-func tooDeep(s string) bool {
-	if strings.Count(s, "{")+strings.Count(s, "[") <= maxJSONDepth {
+func tooDeep(s []byte) bool {
+	if bytes.Count(s, []byte("{"))+bytes.Count(s, []byte("[")) <= maxJSONDepth {
 		return false
 	}
 	depth := 0
@@ -42,7 +42,7 @@ func tooDeep(s string) bool {
 // closingQuote returns the index of the quote that ends the JSON string whose
 // contents start at b[from]: the first quote not escaped by a backslash; or
 // len(b) when there is none.
-func closingQuote(b string, from int) int {
+func closingQuote[T string | []byte](b T, from int) int {
 	j := from
 	for j < len(b) && b[j] != '"' {
 		if b[j] == '\\' {
@@ -60,84 +60,98 @@ func closingQuote(b string, from int) int {
 // same token may not and would then act on a claim other than the one checked
 // here, so such a token is refused.
 //
-// It allocates nothing unless there are more than 32 names or 512 bytes of
-// names: each of the first 32 names' folded form is compared, as it is added,
-// only with earlier names of the same 6-bit hash; more names are compared
-// at the end by sorting, so a hostile object of thousands of names costs
-// O(n log n).
+// It keeps the names as given (substrings of the text) and allocates nothing
+// for up to 32 names. Each of those is compared, as it is added, with
+// strings.EqualFold against the earlier names of the same 6-bit hash, a hash
+// that case folding cannot change; names with bytes outside ASCII, whose
+// folding may change their length, are compared with all. Past 32 names, all
+// are compared at the end by sorting their folded forms, so a hostile object
+// of thousands of names costs O(n log n).
 type nameSet struct {
-	keys   []byte  // the folded names, back to back
-	offs   []int   // name i is keys[offs[i]:offs[i+1]]
-	hashes []uint8 // the hashes of the first len(hashBuf) names
-	seen   uint64  // bit h is set when a name of hash h was added
-
-	keyBuf  [512]byte
-	offBuf  [33]int
-	hashBuf [32]uint8
+	names  []string
+	hashes [32]uint8 // of the first 32 names; wideHash for non-ASCII ones
+	seen   uint64    // bit h is set when one of them has hash h
+	buf    [32]string
 }
+
+// wideHash marks names with bytes outside ASCII.
+const wideHash = 63
 
 func (s *nameSet) reset() {
-	s.keys, s.offs, s.hashes, s.seen = s.keyBuf[:0], append(s.offBuf[:0], 0), s.hashBuf[:0], 0
+	clear(s.buf[:min(len(s.names), len(s.buf))]) // let go of the last text's strings
+	s.names, s.seen = s.buf[:0], 0
 }
 
-// add adds name and reports whether it folds to the same bytes as one of
+// add adds name and reports whether it is equal under case folding to one of
 // the first 32 names added before it.
-func (s *nameSet) add(name []byte) bool {
-	start := len(s.keys)
-	s.keys = appendFolded(s.keys, name)
-	s.offs = append(s.offs, len(s.keys))
-	if len(s.hashes) == len(s.hashBuf) {
+func (s *nameSet) add(name string) bool {
+	i := len(s.names)
+	s.names = append(s.names, name)
+	if i >= len(s.hashes) {
 		return false // sortedHasVariant compares the rest
 	}
-	h := foldHash(s.keys[start:])
-	variant := false
-	if s.seen&(1<<h) != 0 {
-		for j, hj := range s.hashes {
-			if hj == h && bytes.Equal(s.keys[s.offs[j]:s.offs[j+1]], s.keys[start:]) {
-				variant = true
+	h := foldHash(name)
+	s.hashes[i] = h
+	if s.seen&(1<<h|1<<wideHash) != 0 || h == wideHash {
+		for j := range i {
+			hj := s.hashes[j]
+			if (hj == h || hj == wideHash || h == wideHash) && strings.EqualFold(s.names[j], name) {
+				return true
 			}
 		}
 	}
 	s.seen |= 1 << h
-	s.hashes = append(s.hashes, h)
-	return variant
+	return false
 }
 
 // sortedHasVariant reports, when more than 32 names were added, whether two
 // of all the names fold alike; with 32 or fewer, add has told already.
 func (s *nameSet) sortedHasVariant() bool {
-	n := len(s.offs) - 1
-	if n <= len(s.hashBuf) {
+	if len(s.names) <= len(s.hashes) {
 		return false
 	}
-	key := func(i int) []byte { return s.keys[s.offs[i]:s.offs[i+1]] }
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	folded := make([]string, len(s.names))
+	var buf []byte
+	for i, n := range s.names {
+		buf = appendFolded(buf[:0], n)
+		folded[i] = string(buf)
 	}
-	slices.SortFunc(idx, func(a, b int) int { return bytes.Compare(key(a), key(b)) })
-	for i := 1; i < len(idx); i++ {
-		if bytes.Equal(key(idx[i-1]), key(idx[i])) {
+	slices.Sort(folded)
+	for i := 1; i < len(folded); i++ {
+		if folded[i-1] == folded[i] {
 			return true
 		}
 	}
 	return false
 }
 
-// foldHash is a 6-bit hash of a folded name.
-func foldHash(k []byte) uint8 {
-	h := uint32(len(k))
-	for _, c := range k {
-		h = h*31 + uint32(c)
+// foldHash is a 6-bit hash of an ASCII name, the same for all its case
+// variants: of its length and its first and last bytes in upper case. It is
+// wideHash for a name with a byte outside ASCII.
+func foldHash(name string) uint8 {
+	if len(name) == 0 {
+		return 0
 	}
-	return uint8(h^h>>6^h>>12) & 63
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return wideHash
+		}
+	}
+	upper := func(c byte) uint {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		return uint(c)
+	}
+	h := uint(len(name))*31 + upper(name[0])*7 + upper(name[len(name)-1])
+	return uint8(h^h>>6) % wideHash
 }
 
 // appendFolded appends name in a canonical case-folded form: each rune
 // becomes the smallest rune of its simple folding orbit (so 'k', 'K' and the
 // Kelvin sign all become 'K'). Two names fold to the same bytes exactly when
 // strings.EqualFold reports them equal.
-func appendFolded(dst, name []byte) []byte {
+func appendFolded(dst []byte, name string) []byte {
 	for i := 0; i < len(name); {
 		c := name[i]
 		if c < utf8.RuneSelf {
@@ -148,7 +162,7 @@ func appendFolded(dst, name []byte) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(name[i:])
+		r, size := utf8.DecodeRuneInString(name[i:])
 		min := r
 		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 			if f < min {

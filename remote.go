@@ -395,7 +395,7 @@ func (p *remoteProvider) validate(ctx context.Context, token string) (*Claims, e
 	if err != nil {
 		return nil, err
 	}
-	unverified, err := decodePayload(string(t.payload))
+	unverified, err := decodePayload(t.payload)
 	if err != nil {
 		return nil, err
 	}
@@ -644,7 +644,7 @@ func (p *remoteProvider) picketAnswer(status int, body []byte, unverified *Claim
 // answerClaims decodes the claims of an answer exactly as a verified
 // payload is decoded, and binds them to the token's issuer.
 func answerClaims(body []byte, unverified *Claims) (*Claims, error) {
-	c, err := decodePayload(string(body))
+	c, err := decodePayload(body)
 	if err != nil {
 		return nil, fmt.Errorf("issuer's answer: %w", err)
 	}

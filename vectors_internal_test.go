@@ -72,7 +72,7 @@ func signatureLayer(m *Middleware, token string) error {
 		return err
 	}
 	var h header
-	if err := h.decode(string(t.header)); err != nil {
+	if err := h.decode(t.header); err != nil {
 		return err
 	}
 	if err := m.checkAlg(&h); err != nil {

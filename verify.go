@@ -1,6 +1,7 @@
 package tokengate
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -61,13 +62,18 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 		return nil, nil, nil, err
 	}
 	var h header
-	if err := h.decode(string(t.header)); err != nil {
-		return nil, nil, nil, err
+	if cached, ok := m.headers.get(t.headerSeg); ok {
+		h = *cached
+	} else {
+		if err := h.decode(t.header); err != nil {
+			return nil, nil, nil, err
+		}
+		m.headers.put(t.headerSeg, h)
 	}
 	if err := m.checkAlg(&h); err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := decodePayload(string(t.payload))
+	c, err := decodePayload(t.payload)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -101,6 +107,7 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 // compact is a token that passed the form check: its three segments decoded,
 // and the signing input exactly as received.
 type compact struct {
+	headerSeg    string // the header segment as received
 	signingInput []byte // "header.payload", the bytes the signature covers
 	header       []byte
 	payload      []byte
@@ -143,6 +150,7 @@ func parseCompact(token string, buf []byte) (t compact, grown []byte, err error)
 	}
 	tb := append(buf[:0], token...)
 	n := len(hseg) + 1 + len(pseg)
+	t.headerSeg = hseg
 	t.signingInput = tb[:n:n]
 	out := tb[len(tb):]
 	if t.header, out, err = decodeSegment(out, tb[:len(hseg)]); err != nil {
@@ -166,11 +174,11 @@ func parseCompact(token string, buf []byte) (t compact, grown []byte, err error)
 // unknown critical extensions must be refused, and none is supported), b64
 // (RFC 7797), enc and zip (a JWE header), and cty (a nested token, RFC 7519
 // §5.2).
-func (h *header) decode(src string) error {
-	if tooDeep(src) {
+func (h *header) decode(b []byte) error {
+	if tooDeep(b) {
 		return fmt.Errorf("%w: header: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	if err := decodeHeader(src, h); err != nil {
+	if err := decodeHeader(b, h); err != nil {
 		return err
 	}
 	switch {
@@ -198,19 +206,14 @@ func (m *Middleware) checkAlg(h *header) error {
 // decodePayload reads the claim set strictly (see decodeClaims and
 // scanJSON) into Claims. Its iss chooses the keys; nothing in it is trusted
 // before the signature is checked.
-func decodePayload(src string) (*Claims, error) {
-	if src == "" {
+func decodePayload(b []byte) (*Claims, error) {
+	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
-	if tooDeep(src) {
+	if tooDeep(b) {
 		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
-	c, err := decodeClaims(src)
-	if err != nil {
-		return nil, err
-	}
-	c.raw = src
-	return c, nil
+	return decodeClaims(b)
 }
 
 // checkSignature finds the key for the token among keys (by kid, bound to one
@@ -257,10 +260,10 @@ func decodeSegment(buf, s []byte) (seg, rest []byte, err error) {
 	if len(s) == 0 {
 		return nil, buf, fmt.Errorf("empty segment")
 	}
-	for i := 0; i < len(s); i++ {
-		if !base64urlAlphabet[s[i]] {
-			return nil, buf, fmt.Errorf("byte %d is outside the base64url alphabet", i)
-		}
+	// The decoder refuses every byte outside the alphabet and "=" (it expects
+	// no padding) but skips line breaks, so those are looked for first.
+	if bytes.IndexByte(s, '\n') >= 0 || bytes.IndexByte(s, '\r') >= 0 {
+		return nil, buf, fmt.Errorf("line break in segment")
 	}
 	out, err := base64.RawURLEncoding.Strict().AppendDecode(buf, s)
 	if err != nil {
@@ -269,14 +272,6 @@ func decodeSegment(buf, s []byte) (seg, rest []byte, err error) {
 	seg = out[len(buf):len(out):len(out)]
 	return seg, out, nil
 }
-
-// base64urlAlphabet marks the bytes of the base64url alphabet.
-var base64urlAlphabet = func() (t [256]bool) {
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = true
-	}
-	return t
-}()
 
 // checkClaims applies the time, lifetime and audience rules.
 func (m *Middleware) checkClaims(c *Claims) error {
