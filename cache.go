@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"maps"
 	"math/big"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -67,11 +66,16 @@ func (c *tokenCache) drop(token string) {
 // reaches the cache or another request. The verified payload is shared; it
 // is never written.
 func (c *Claims) clone() *Claims {
-	d := *c
-	d.Audience = slices.Clone(c.Audience)
-	d.TokenIDs = slices.Clone(c.TokenIDs)
+	box := &claimsBox{c: *c}
+	d := &box.c
+	if c.Audience != nil {
+		d.Audience = append(box.aud[:0:len(box.aud)], c.Audience...)
+	}
+	if c.TokenIDs != nil {
+		d.TokenIDs = append(box.ids[:0:len(box.ids)], c.TokenIDs...)
+	}
 	if c.TokenBalance != nil {
-		d.TokenBalance = new(big.Rat).Set(c.TokenBalance)
+		d.TokenBalance = box.bal.Set(c.TokenBalance)
 	}
 	if c.TokenBalances != nil {
 		d.TokenBalances = make(map[string]map[string]*big.Rat, len(c.TokenBalances))
@@ -83,7 +87,7 @@ func (c *Claims) clone() *Claims {
 			d.TokenBalances[contract] = m
 		}
 	}
-	return &d
+	return d
 }
 
 // sameKey reports whether a and b verify alike: the same kid, algorithm and
