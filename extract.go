@@ -21,7 +21,9 @@ type Extractor func(r *http.Request) (string, error)
 // refused with [ErrInvalidRequest].
 func FromAuthHeader() Extractor {
 	return func(r *http.Request) (string, error) {
-		v, err := singleValue(r.Header.Values("Authorization"), "Authorization header")
+		// net/http canonicalizes the names of received headers, and
+		// "Authorization" is canonical: a plain lookup finds them all.
+		v, err := singleValue(r.Header["Authorization"], "Authorization header")
 		if v == "" || err != nil {
 			return "", err
 		}

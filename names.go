@@ -62,9 +62,8 @@ func closingQuote[T string | []byte](b T, from int) int {
 //
 // It keeps the names as given (substrings of the text) and allocates nothing
 // for up to 32 names. Each of those is compared, as it is added, with
-// strings.EqualFold against the earlier names of the same 6-bit hash, a hash
-// that case folding cannot change; names with bytes outside ASCII, whose
-// folding may change their length, are compared with all. Past 32 names, all
+// strings.EqualFold against the earlier names of the same 6-bit hash (see
+// foldHash), and names of wideHash with all. Past 32 names, all
 // are compared at the end by sorting their folded forms, so a hostile object
 // of thousands of names costs O(n log n).
 type nameSet struct {
@@ -125,17 +124,18 @@ func (s *nameSet) sortedHasVariant() bool {
 	return false
 }
 
-// foldHash is a 6-bit hash of an ASCII name, the same for all its case
-// variants: of its length and its first and last bytes in upper case. It is
-// wideHash for a name with a byte outside ASCII.
+// foldHash is a 6-bit hash of a name that is the same for all its case
+// variants: of its first and last bytes in upper case. It is wideHash when
+// either of those is not ASCII. Two names equal under case folding have
+// first runes and last runes equal under folding: both ASCII, and then
+// equal in upper case, or one of them not, and then it is wideHash.
 func foldHash(name string) uint8 {
 	if len(name) == 0 {
 		return 0
 	}
-	for i := 0; i < len(name); i++ {
-		if name[i] >= utf8.RuneSelf {
-			return wideHash
-		}
+	first, last := name[0], name[len(name)-1]
+	if first >= utf8.RuneSelf || last >= utf8.RuneSelf {
+		return wideHash
 	}
 	upper := func(c byte) uint {
 		if 'a' <= c && c <= 'z' {
@@ -143,7 +143,7 @@ func foldHash(name string) uint8 {
 		}
 		return uint(c)
 	}
-	h := uint(len(name))*31 + upper(name[0])*7 + upper(name[len(name)-1])
+	h := upper(first)*31 + upper(last)
 	return uint8(h^h>>6) % wideHash
 }
 
