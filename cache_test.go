@@ -139,3 +139,32 @@ func TestCacheBoundsAndLimits(t *testing.T) {
 	_, err := tokengate.New(tokengate.WithKeys(tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(0))
 	assert.ErrorIs(t, err, tokengate.ErrConfig)
 }
+
+// TestCacheKeepsRequestChecks: with a cache, the Authorization header is
+// still checked on every request: credentials with characters outside RFC
+// 6750's b64token get 400 each time, also after the token they spell
+// differently was cached.
+func TestCacheKeepsRequestChecks(t *testing.T) {
+	iss := newIssuer(t, jwa.HS256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(16))
+	h := m.Handler(okHandler)
+	tok := iss.Token(tokengate.Claims{})
+	for _, tt := range []struct {
+		name  string
+		token string
+		want  int
+	}{
+		{"valid", tok, http.StatusOK},
+		{"valid again, from the cache", tok, http.StatusOK},
+		{"a comma inside", strings.Replace(tok, ".", ",", 1), http.StatusBadRequest},
+		{"a trailing quote", tok + `"`, http.StatusBadRequest},
+		{"a comma inside, again", strings.Replace(tok, ".", ",", 1), http.StatusBadRequest},
+		{"valid, once more", tok, http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, bearer(tt.token))
+			assert.Equal(t, tt.want, w.Code)
+		})
+	}
+}

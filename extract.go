@@ -21,25 +21,36 @@ type Extractor func(r *http.Request) (string, error)
 // refused with [ErrInvalidRequest].
 func FromAuthHeader() Extractor {
 	return func(r *http.Request) (string, error) {
-		// net/http canonicalizes the names of received headers, and
-		// "Authorization" is canonical: a plain lookup finds them all.
-		v, err := singleValue(r.Header["Authorization"], "Authorization header")
-		if v == "" || err != nil {
-			return "", err
+		tok, err := bearerToken(r)
+		if err == nil && tok != "" && !isB64Token(tok) {
+			return "", errNotB64Token
 		}
-		scheme, tok, _ := strings.Cut(v, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return "", nil
-		}
-		tok = strings.TrimLeft(tok, " ")
-		if tok == "" {
-			return "", fmt.Errorf("%w: empty bearer token", ErrInvalidRequest)
-		}
-		if !isB64Token(tok) {
-			return "", fmt.Errorf("%w: bearer token has characters outside RFC 6750 b64token", ErrInvalidRequest)
-		}
-		return tok, nil
+		return tok, err
 	}
+}
+
+var errNotB64Token = fmt.Errorf("%w: bearer token has characters outside RFC 6750 b64token", ErrInvalidRequest)
+
+// bearerToken is FromAuthHeader without the b64token check. A Middleware
+// with the default extraction makes that check itself, and only when the
+// token is not in its verified-token cache: a token that verified is
+// base64url segments and dots, all b64token characters.
+func bearerToken(r *http.Request) (string, error) {
+	// net/http canonicalizes the names of received headers, and
+	// "Authorization" is canonical: a plain lookup finds them all.
+	v, err := singleValue(r.Header["Authorization"], "Authorization header")
+	if v == "" || err != nil {
+		return "", err
+	}
+	scheme, tok, _ := strings.Cut(v, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", nil
+	}
+	tok = strings.TrimLeft(tok, " ")
+	if tok == "" {
+		return "", fmt.Errorf("%w: empty bearer token", ErrInvalidRequest)
+	}
+	return tok, nil
 }
 
 // FromHeader takes the whole value of the named header as the token, with

@@ -29,7 +29,7 @@ type Middleware struct {
 // on any invalid option or key; it never panics. Key sources that fetch (such
 // as [JWKS]) start their background work here; [Middleware.Close] stops it.
 func New(opts ...Option) (*Middleware, error) {
-	cfg := config{realm: "api", now: time.Now, extractor: FromAuthHeader()}
+	cfg := config{realm: "api", now: time.Now} // a nil extractor: FromAuthHeader's checks, see Authenticate
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrConfig)
@@ -111,7 +111,13 @@ func (m *Middleware) Admit(r *http.Request) (*Claims, error) {
 // claims, or an [*Error] wrapping a sentinel such as [ErrNoToken] (no token),
 // [ErrInvalidRequest] (malformed credentials) or one of [Middleware.Verify]'s.
 func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
-	tok, err := m.cfg.extractor(r)
+	// The default extraction is FromAuthHeader's, with its b64token check
+	// left to verify, which skips it for a cached token.
+	extract, b64token := m.cfg.extractor, false
+	if extract == nil {
+		extract, b64token = bearerToken, true
+	}
+	tok, err := extract(r)
 	switch {
 	case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrInvalidRequest):
 		err = fmt.Errorf("%w: %w", ErrInvalidRequest, err)
@@ -121,7 +127,7 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
-	return m.Verify(r.Context(), tok)
+	return m.verifyAll(r.Context(), tok, b64token)
 }
 
 // Verify verifies a raw compact token: form, header, issuer, key, signature
@@ -132,7 +138,13 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 // [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
 // [ErrKeysUnavailable] or [ErrForbidden].
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
-	c, err := m.verify(ctx, token)
+	return m.verifyAll(ctx, token, false)
+}
+
+// verifyAll is Verify; with b64token, a token that is not in the cache must
+// also be an RFC 6750 b64token, or it is refused with [ErrInvalidRequest].
+func (m *Middleware) verifyAll(ctx context.Context, token string, b64token bool) (*Claims, error) {
+	c, err := m.verify(ctx, token, b64token)
 	if err == nil && m.cfg.replay != nil {
 		err = m.spend(ctx, c)
 	}

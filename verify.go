@@ -28,24 +28,28 @@ type header struct {
 
 // verify runs the verification pipeline on one compact token: size and form,
 // header, key choice by iss then kid, signature, claims.
-func (m *Middleware) verify(ctx context.Context, token string) (*Claims, error) {
-	if m.cache == nil || len(token) > maxCachedToken {
-		c, _, _, err := m.verifyToken(ctx, token)
-		return c, err
-	}
-	if e := m.cache.get(token); e != nil {
-		// A hit is rechecked: the key must still be current, and exp, nbf,
-		// iat, lifetime and audience still hold now.
-		if e.keys.current(e.key) && m.checkClaims(e.claims) == nil {
-			return e.claims.clone(), nil
+// With b64token, a token the cache does not hold must be an RFC 6750
+// b64token (see bearerToken).
+func (m *Middleware) verify(ctx context.Context, token string, b64token bool) (*Claims, error) {
+	cacheable := m.cache != nil && len(token) <= maxCachedToken
+	if cacheable {
+		if e := m.cache.get(token); e != nil {
+			// A hit is rechecked: the key must still be current, and exp,
+			// nbf, iat, lifetime and audience still hold now.
+			if e.keys.current(e.key) && m.checkClaims(e.claims) == nil {
+				return e.claims.clone(), nil
+			}
+			m.cache.drop(token)
 		}
-		m.cache.drop(token)
+	}
+	if b64token && !isB64Token(token) {
+		return nil, errNotB64Token
 	}
 	c, k, keys, err := m.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	if k != nil { // remote answers keep to their own cache and its TTL
+	if cacheable && k != nil { // remote answers keep to their own cache and its TTL
 		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, keys: keys})
 	}
 	return c, nil
