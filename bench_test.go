@@ -32,9 +32,10 @@ import (
 // "floor-par"). Its parallel figure shows how far this machine scales work
 // that is mostly allocation.
 //
-// Run them all in one go and print each as a ratio to its floor:
+// Run them all six times (separate runs, so the i-th result of each comes
+// from the same run) and print each as a ratio to its floor:
 //
-//	go test -run '^$' -bench Speed -count 6 . | tee speed.txt
+//	for i in 1 2 3 4 5 6; do go test -run '^$' -bench Speed .; done | tee speed.txt
 //	go run ./internal/benchratio < speed.txt
 
 var speedAlgs = []jwa.SignatureAlgorithm{jwa.RS256, jwa.ES256, jwa.EdDSA, jwa.HS256}

@@ -45,7 +45,7 @@ type typedClaims struct {
 //
 // Run it with
 //
-//	go test -run '^$' -bench ClaimsDecode -count 6 . | tee decode.txt
+//	for i in 1 2 3 4 5 6; do go test -run '^$' -bench ClaimsDecode .; done | tee decode.txt
 //	go run ./internal/benchratio < decode.txt
 func BenchmarkClaimsDecode(b *testing.B) {
 	pb := []byte(speedPayload)

@@ -44,7 +44,7 @@ import (
 // refuses with 500 when they are missing. Before timing, each one must
 // answer 200 to the valid token and refuse the bad ones (see badTokens).
 //
-//	go test -run '^$' -bench . -count 6 | tee bench.txt
+//	for i in 1 2 3 4 5 6; do go test -run '^$' -bench .; done | tee bench.txt
 //	(cd .. && go run ./internal/benchratio) < bench.txt
 func BenchmarkPeers(b *testing.B) {
 	for _, alg := range algs {

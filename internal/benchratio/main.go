@@ -3,8 +3,13 @@
 // ns/op, B/op and allocs/op of each implementation and its time as a
 // multiple of the group's "floor", as Markdown tables.
 //
-//	go test -run '^$' -bench . -count 6 | tee bench.txt
+//	for i in 1 2 3 4 5 6; do go test -run '^$' -bench . ; done | tee bench.txt
 //	go run ./internal/benchratio < bench.txt   (from the repository root)
+//
+// With six separate runs, rather than one run with -count 6 (which repeats
+// each sub-benchmark back to back), the i-th result of every implementation
+// comes from the same run, and the ratio is the median of the runs' ratios
+// (see ratioToFloor).
 //
 // A benchmark named BenchmarkPeers/RS256/tokengate-2 is the implementation
 // "tokengate" in the group "RS256"; the -2 (GOMAXPROCS) is dropped. Lines
@@ -140,16 +145,31 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
+// ratioToFloor is the median of the runs' ratios ns[i]/floor[i] when both
+// have the same number of runs (the i-th of each then come from the i-th
+// `go test` run, a few seconds apart, so a slow spell of the machine
+// weighs on both), and else the ratio of the medians.
+func ratioToFloor(ns, floor []float64) float64 {
+	if len(ns) != len(floor) {
+		return median(ns) / median(floor)
+	}
+	ratios := make([]float64, len(ns))
+	for i := range ns {
+		ratios[i] = ns[i] / floor[i]
+	}
+	return median(ratios)
+}
+
 // write prints one Markdown table per group.
 func write(w io.Writer, groups []*group) {
 	for i, g := range groups {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		floor := 0.0
+		var floor *result
 		for _, r := range g.impls {
 			if r.name == "floor" {
-				floor = median(r.ns)
+				floor = r
 			}
 		}
 		fmt.Fprintf(w, "### %s\n\n", g.name)
@@ -157,8 +177,8 @@ func write(w io.Writer, groups []*group) {
 		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
 		for _, r := range g.impls {
 			ratio := "–"
-			if floor > 0 {
-				ratio = formatRatio(median(r.ns) / floor)
+			if floor != nil {
+				ratio = formatRatio(ratioToFloor(r.ns, floor.ns))
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d |\n", r.name,
 				formatNum(median(r.ns)), formatOpt(r.bytes), formatOpt(r.allocs), ratio, len(r.ns))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +120,27 @@ ok  	github.com/tokengate/tokengate/benchmarks	12.3s
 `
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestRatioPairsRuns: with as many runs of an implementation as of the
+// floor, the ratio is the median of the runs' ratios, so a slow spell that
+// slows the floor and the implementation of one run alike changes nothing.
+func TestRatioPairsRuns(t *testing.T) {
+	tests := []struct {
+		name      string
+		ns, floor []float64
+		want      float64
+	}{
+		{"paired", []float64{2000, 2000, 6000}, []float64{1000, 2000, 3000}, 2},
+		{"unpaired: ratio of medians", []float64{2000, 4000}, []float64{1000, 2000, 3000}, 1.5},
+		{"one slow run", []float64{1100, 1100, 5500, 1100}, []float64{1000, 1000, 5000, 1000}, 1.1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ratioToFloor(tt.ns, tt.floor); math.Abs(got-tt.want) > 1e-9 {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
