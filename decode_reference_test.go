@@ -50,7 +50,7 @@ func refPutReader(r *refReader) {
 	refReaders.Put(r)
 }
 
-var refErrNotObject = errors.New("not a JSON object")
+var errRefNotObject = errors.New("not a JSON object")
 
 // document reads a JSON text that is one object (see object); nothing but
 // white space may follow it. Two of the object's member names that are equal
@@ -76,7 +76,7 @@ func (r *refReader) document(member func(name []byte) error) error {
 func (r *refReader) object(member func(name []byte) error, names *nameSet) error {
 	tok, err := r.dec.ReadToken()
 	if err != nil || tok.Kind() != '{' {
-		return refErrNotObject
+		return errRefNotObject
 	}
 	for r.dec.PeekKind() == '"' {
 		raw, err := r.dec.ReadValue()
@@ -99,7 +99,7 @@ func (r *refReader) object(member func(name []byte) error, names *nameSet) error
 		}
 	}
 	if tok, err = r.dec.ReadToken(); err != nil || tok.Kind() != '}' {
-		return refErrNotObject
+		return errRefNotObject
 	}
 	return nil
 }
