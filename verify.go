@@ -173,7 +173,7 @@ func parseCompact(token string, buf []byte) (t compact, grown []byte, err error)
 	return t, buf, nil
 }
 
-// decode reads the JOSE header strictly (see header and scanJSON) and
+// decode reads the JOSE header strictly (see decodeHeader and tooDeep) and
 // refuses what this verifier does not implement: crit (RFC 7515 §4.1.11:
 // unknown critical extensions must be refused, and none is supported), b64
 // (RFC 7797), enc and zip (a JWE header), and cty (a nested token, RFC 7519
@@ -208,7 +208,7 @@ func (m *Middleware) checkAlg(h *header) error {
 }
 
 // decodePayload reads the claim set strictly (see decodeClaims and
-// scanJSON) into Claims. Its iss chooses the keys; nothing in it is trusted
+// tooDeep) into Claims. Its iss chooses the keys; nothing in it is trusted
 // before the signature is checked.
 func decodePayload(b []byte) (*Claims, error) {
 	if len(b) == 0 {
