@@ -35,6 +35,7 @@ import (
 
 var (
 	errNotObject     = errors.New("not a JSON object")
+	errTrailingData  = errors.New("data after the JSON value")
 	errCaseVariant   = errors.New("two member names differ only in case")
 	errBalancesShape = fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
 )
@@ -49,7 +50,7 @@ func validJSON(b []byte) error {
 	if _, err := dec.ReadValue(); err != nil {
 		return err
 	}
-	return errors.New("data after the JSON value")
+	return errTrailingData
 }
 
 // walker reads a JSON text that validJSON has accepted. Walkers are pooled:
@@ -62,6 +63,8 @@ type walker struct {
 
 var walkers = sync.Pool{New: func() any { return new(walker) }}
 
+// getWalker returns a walker over s, which validJSON must have accepted: the
+// walker relies on that and checks nothing itself.
 func getWalker(s string) *walker {
 	w := walkers.Get().(*walker)
 	w.s, w.i = s, 0
@@ -70,6 +73,7 @@ func getWalker(s string) *walker {
 
 func putWalker(w *walker) {
 	w.s = ""
+	w.names.reset() // nor keep the text alive through its names
 	walkers.Put(w)
 }
 

@@ -109,15 +109,22 @@ func (s *nameSet) sortedHasVariant() bool {
 	if len(s.names) <= len(s.hashes) {
 		return false
 	}
-	folded := make([]string, len(s.names))
-	var buf []byte
-	for i, n := range s.names {
-		buf = appendFolded(buf[:0], n)
-		folded[i] = string(buf)
+	// The folded names back to back in one buffer: name i is
+	// keys[offs[i]:offs[i+1]].
+	var keys []byte
+	offs := make([]int, 1, len(s.names)+1)
+	for _, n := range s.names {
+		keys = appendFolded(keys, n)
+		offs = append(offs, len(keys))
 	}
-	slices.Sort(folded)
-	for i := 1; i < len(folded); i++ {
-		if folded[i-1] == folded[i] {
+	key := func(i int) []byte { return keys[offs[i]:offs[i+1]] }
+	idx := make([]int, len(s.names))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return bytes.Compare(key(a), key(b)) })
+	for i := 1; i < len(idx); i++ {
+		if bytes.Equal(key(idx[i-1]), key(idx[i])) {
 			return true
 		}
 	}

@@ -247,8 +247,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.Is(err, jsontext.ErrDuplicateName):
 		return "duplicate member name"
-	case errors.Is(err, errCaseVariant):
-		return errCaseVariant.Error()
+	case errors.Is(err, errCaseVariant), errors.Is(err, errNotObject), errors.Is(err, errTrailingData):
+		return err.Error()
 	case errors.As(err, &syn):
 		return "invalid JSON"
 	default:
