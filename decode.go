@@ -71,6 +71,15 @@ func getWalker(s string) *walker {
 	return w
 }
 
+// walkValid validates b (see validJSON) and returns a pooled walker over a
+// string copy of it; what names the text in the error.
+func walkValid(b []byte, what string) (*walker, error) {
+	if err := validJSON(b); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
+	}
+	return getWalker(string(b)), nil
+}
+
 func putWalker(w *walker) {
 	w.s = ""
 	w.names.reset() // nor keep the text alive through its names
@@ -220,12 +229,12 @@ func (w *walker) str(name string) (string, error) {
 
 // decodeHeader reads a JOSE header.
 func decodeHeader(b []byte, h *header) error {
-	if err := validJSON(b); err != nil {
-		return fmt.Errorf("%w: header: %s", ErrMalformed, jsonProblem(err))
+	w, err := walkValid(b, "header")
+	if err != nil {
+		return err
 	}
-	w := getWalker(string(b))
 	defer putWalker(w)
-	err := w.document(func(name string) (err error) {
+	err = w.document(func(name string) (err error) {
 		switch name {
 		case "alg":
 			h.Alg, err = w.str("alg")
@@ -265,16 +274,16 @@ type claimsBox struct {
 // text for Decode. Type errors wrap ErrMalformed; the time and audience
 // rules are checkClaims's.
 func decodeClaims(b []byte) (*Claims, error) {
-	if err := validJSON(b); err != nil {
-		return nil, fmt.Errorf("%w: payload: %s", ErrMalformed, jsonProblem(err))
+	w, err := walkValid(b, "payload")
+	if err != nil {
+		return nil, err
 	}
-	w := getWalker(string(b))
 	defer putWalker(w)
 	box := &claimsBox{}
 	c := &box.c
 	var jti, tid string
 	var hasExp bool
-	err := w.document(func(name string) (err error) {
+	err = w.document(func(name string) (err error) {
 		switch name {
 		case "iss":
 			c.Issuer, err = w.str("iss")
