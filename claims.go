@@ -53,6 +53,15 @@ type Claims struct {
 	TokenIDs []string
 	// Email is the "email" claim.
 	Email string
+	// Wallets are the wallets the token proves: the "walletAddress" with
+	// its "chain" for every token, and for the tokens of a provider preset
+	// ([Privy], [Dynamic], [Web3Auth]) the wallets in that provider's own
+	// claims. Nil when the token names none.
+	Wallets []WalletAccount
+	// Scopes are the token's scopes: the "scope" claim split at spaces
+	// (RFC 8693 §4.2), or the "scp" claim, an array or a string. Nil when
+	// the token has neither.
+	Scopes []string
 
 	// raw is the verified payload, kept for Decode.
 	raw string

@@ -51,6 +51,11 @@ var (
 	// example Redis is unreachable; the token is refused, never accepted
 	// (503 with Retry-After).
 	ErrStoreUnavailable = errors.New("tokengate: replay store unavailable")
+	// ErrUnavailable: a requirement could not decide, for example one that
+	// reads holdings from a chain node that is down or answers garbage; the
+	// request is refused, never admitted and never answered 403
+	// (503 with Retry-After).
+	ErrUnavailable = errors.New("tokengate: requirement cannot be checked now")
 	// ErrConfig: New was given an invalid configuration.
 	ErrConfig = errors.New("tokengate: invalid configuration")
 )
@@ -99,10 +104,10 @@ func classify(err error) *Error {
 		e.Code = ""
 	case errors.Is(err, ErrInvalidRequest):
 		e.Status, e.Code = http.StatusBadRequest, CodeInvalidRequest
+	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrUnavailable):
+		e.Status, e.Code = http.StatusServiceUnavailable, ""
 	case errors.Is(err, ErrForbidden):
 		e.Status, e.Code = http.StatusForbidden, CodeInsufficientScope
-	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable):
-		e.Status, e.Code = http.StatusServiceUnavailable, ""
 	}
 	return e
 }
@@ -127,6 +132,7 @@ var descriptions = []struct {
 	{ErrForbidden, "the access token does not meet the requirements"},
 	{ErrKeysUnavailable, "the token keys are temporarily unavailable"},
 	{ErrStoreUnavailable, "the token service is temporarily unavailable"},
+	{ErrUnavailable, "the access requirements cannot be checked right now"},
 }
 
 func description(err error) string {

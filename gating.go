@@ -1,6 +1,7 @@
 package tokengate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/big"
@@ -15,21 +16,38 @@ import (
 // per route with [Middleware.Require]; a request that fails one is answered
 // 403 insufficient_scope.
 //
-// Check returns nil when c meets the requirement. Missing claims fail it; they
-// are not errors of another kind.
+// Check returns nil when c meets the requirement; ctx is the request's.
+// Missing claims fail it with an error wrapping [ErrForbidden] (403). A
+// requirement that cannot decide, for example one that reads holdings from a
+// chain node that is down, returns an error wrapping [ErrUnavailable] (503
+// with Retry-After): it never passes, and never answers 403, when it does not
+// know.
+//
+// A Requirement built in another package (such as onchain) may also have
+// these methods, which tokengate looks for:
+//
+//   - Validate() error reports a mistake made building it (a malformed
+//     address, a bad decimal). [Middleware.Require] panics with it and
+//     [WithRequirements] makes [New] fail, so the mistake shows when the
+//     route is built.
+//   - DoesIO() bool reports that Check makes network calls. Requirements
+//     that do not run first, within each list and inside [AllOf] and
+//     [AnyOf], so a request that fails a local check never costs a call.
 type Requirement interface {
-	Check(c *Claims) error
+	Check(ctx context.Context, c *Claims) error
 }
 
 // RequirementFunc turns a function into a [Requirement]. An error it returns
-// that does not wrap [ErrForbidden] is wrapped in it, so every failure is a
-// 403; the error is logged (with [WithLogger]) but never sent to the client.
-type RequirementFunc func(c *Claims) error
+// that wraps neither [ErrForbidden] nor [ErrUnavailable] is wrapped in
+// ErrForbidden, so every other failure is a 403; the error is logged (with
+// [WithLogger]) but never sent to the client. A RequirementFunc counts as
+// local: it runs before requirements that report DoesIO.
+type RequirementFunc func(ctx context.Context, c *Claims) error
 
-// Check calls f(c).
-func (f RequirementFunc) Check(c *Claims) error {
-	err := f(c)
-	if err != nil && !errors.Is(err, ErrForbidden) {
+// Check calls f(ctx, c).
+func (f RequirementFunc) Check(ctx context.Context, c *Claims) error {
+	err := f(ctx, c)
+	if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrUnavailable) {
 		err = fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
 	return err
@@ -58,24 +76,31 @@ var requirementKinds = map[string]bool{
 // requirement is a built-in Requirement: its check, and the error its
 // arguments had, reported when the route is built.
 type requirement struct {
-	check func(*Claims) error
+	check func(context.Context, *Claims) error
 	err   error
 	inner []Requirement // of AllOf and AnyOf, validated with them
+	io    bool          // an inner requirement does I/O
 }
 
-func (r *requirement) Check(c *Claims) error {
+func (r *requirement) Check(ctx context.Context, c *Claims) error {
 	if r.err != nil { // only reachable by a caller that skipped validation
 		return fmt.Errorf("%w: %w", ErrForbidden, r.err)
 	}
 	if c == nil {
 		return ErrForbidden
 	}
-	return r.check(c)
+	return r.check(ctx, c)
 }
+
+// Validate reports the mistake made building r, if any.
+func (r *requirement) Validate() error { return r.err }
+
+// DoesIO reports whether r holds a requirement that does I/O.
+func (r *requirement) DoesIO() bool { return r.io }
 
 // simple is a requirement of one kind that ok decides.
 func simple(kind string, ok func(*Claims) bool) *requirement {
-	return &requirement{check: func(c *Claims) error {
+	return &requirement{check: func(_ context.Context, c *Claims) error {
 		if !ok(c) {
 			return &UnmetError{Kind: kind}
 		}
@@ -101,15 +126,43 @@ func validateRequirements(reqs []Requirement) error {
 			if err := validateRequirements(r.inner); err != nil {
 				return err
 			}
+		case interface{ Validate() error }:
+			if err := r.Validate(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// checkAll returns the first unmet requirement's error.
-func checkAll(c *Claims, reqs []Requirement) error {
+// doesIO reports whether r says it makes network calls.
+func doesIO(r Requirement) bool {
+	io, ok := r.(interface{ DoesIO() bool })
+	return ok && io.DoesIO()
+}
+
+// localFirst returns a copy of reqs with the requirements that do I/O moved
+// after the others, each group in its given order.
+func localFirst(reqs []Requirement) []Requirement {
+	out := make([]Requirement, 0, len(reqs))
 	for _, r := range reqs {
-		if err := r.Check(c); err != nil {
+		if !doesIO(r) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range reqs {
+		if doesIO(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkAll returns the first unmet requirement's error; reqs are in
+// localFirst order.
+func checkAll(ctx context.Context, c *Claims, reqs []Requirement) error {
+	for _, r := range reqs {
+		if err := r.Check(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -357,22 +410,44 @@ func AllOf(reqs ...Requirement) Requirement {
 	if len(reqs) == 0 {
 		return invalid("AllOf: no requirement given")
 	}
-	reqs = append([]Requirement(nil), reqs...)
-	return &requirement{inner: reqs, check: func(c *Claims) error { return checkAll(c, reqs) }}
+	reqs = localFirst(reqs)
+	return &requirement{inner: reqs, io: anyIO(reqs), check: func(ctx context.Context, c *Claims) error {
+		return checkAll(ctx, c, reqs)
+	}}
+}
+
+func anyIO(reqs []Requirement) bool {
+	for _, r := range reqs {
+		if doesIO(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // AnyOf requires at least one of reqs; a failure reports the kind "any of".
-// An empty list is invalid.
+// Local requirements are tried first, so one that passes saves the calls of
+// those that do I/O. When none passes and one could not decide, AnyOf
+// returns that one's error (wrapping [ErrUnavailable]): it does not know. An
+// empty list is invalid.
 func AnyOf(reqs ...Requirement) Requirement {
 	if len(reqs) == 0 {
 		return invalid("AnyOf: no requirement given")
 	}
-	reqs = append([]Requirement(nil), reqs...)
-	return &requirement{inner: reqs, check: func(c *Claims) error {
+	reqs = localFirst(reqs)
+	return &requirement{inner: reqs, io: anyIO(reqs), check: func(ctx context.Context, c *Claims) error {
+		var undecided error
 		for _, r := range reqs {
-			if r.Check(c) == nil {
+			err := r.Check(ctx, c)
+			if err == nil {
 				return nil
 			}
+			if undecided == nil && errors.Is(err, ErrUnavailable) {
+				undecided = err
+			}
+		}
+		if undecided != nil {
+			return undecided
 		}
 		return &UnmetError{Kind: "any of"}
 	}}
@@ -418,7 +493,7 @@ func (m *Middleware) gate(name string, reqs []Requirement) func(r *http.Request)
 	if err := validateRequirements(reqs); err != nil {
 		panic("tokengate: " + name + ": " + err.Error())
 	}
-	reqs = append([]Requirement(nil), reqs...)
+	reqs = localFirst(reqs)
 	return func(r *http.Request) (*Claims, error) {
 		c, ok := ClaimsFromContext(r.Context())
 		if !ok {
@@ -427,7 +502,7 @@ func (m *Middleware) gate(name string, reqs []Requirement) func(r *http.Request)
 				return nil, err
 			}
 		}
-		if err := checkAll(c, reqs); err != nil {
+		if err := checkAll(r.Context(), c, reqs); err != nil {
 			return nil, classify(err)
 		}
 		return c, nil

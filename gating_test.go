@@ -1,6 +1,7 @@
 package tokengate_test
 
 import (
+	"context"
 	"errors"
 	"math/big"
 	"net/http"
@@ -140,12 +141,12 @@ func TestRequirements(t *testing.T) {
 			tokengate.Chain("ethereum"),
 			tokengate.AnyOf(tokengate.TokenID("9"), tokengate.MinBalance("1")),
 		), picket(), false, "any of"},
-		{"func", tokengate.RequirementFunc(func(c *tokengate.Claims) error { return nil }), picket(), true, ""},
-		{"func failing", tokengate.RequirementFunc(func(c *tokengate.Claims) error { return errors.New("not a member") }), picket(), false, ""},
+		{"func", tokengate.RequirementFunc(func(_ context.Context, c *tokengate.Claims) error { return nil }), picket(), true, ""},
+		{"func failing", tokengate.RequirementFunc(func(_ context.Context, c *tokengate.Claims) error { return errors.New("not a member") }), picket(), false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.req.Check(tt.c)
+			err := tt.req.Check(context.Background(), tt.c)
 			if tt.ok {
 				assert.NoError(t, err)
 				return
@@ -269,7 +270,7 @@ func TestGatingOverHTTP(t *testing.T) {
 	t.Run("description names the kind", func(t *testing.T) {
 		res := serve(m.Require(tokengate.Chain("solana")), bearer(holder))
 		assert.Equal(t, "the access token does not meet the chain requirement", errorBody(t, res.body)["error_description"])
-		res = serve(m.Require(tokengate.RequirementFunc(func(*tokengate.Claims) error {
+		res = serve(m.Require(tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error {
 			return &tokengate.UnmetError{Kind: `x","injected":"`}
 		})), bearer(holder))
 		assert.Equal(t, map[string]string{"error": "insufficient_scope", "error_description": "the access token does not meet the requirements"},

@@ -149,7 +149,7 @@ func (m *Middleware) verifyAll(ctx context.Context, token string, b64token bool)
 		err = m.spend(ctx, c)
 	}
 	if err == nil {
-		err = checkAll(c, m.cfg.requirements)
+		err = checkAll(ctx, c, m.cfg.requirements)
 	}
 	if err != nil {
 		return nil, classify(err)

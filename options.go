@@ -222,7 +222,7 @@ func WithRequirements(reqs ...Requirement) Option {
 		if err := validateRequirements(reqs); err != nil {
 			return fmt.Errorf("WithRequirements: %w", err)
 		}
-		c.requirements = append(c.requirements, reqs...)
+		c.requirements = localFirst(append(c.requirements, reqs...))
 		return nil
 	}
 }
