@@ -18,6 +18,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"golang.org/x/time/rate"
 )
 
 // maxJWKSBytes caps a JWKS response body; a larger one is a failed refresh.
@@ -129,10 +130,14 @@ func JWKSRefresh(min, max time.Duration) JWKSOption {
 
 // JWKSMinInterval is the least time between two fetches that requests
 // trigger: a token with an unknown kid, or a request while no fresh keys are
-// loaded, starts a fetch only when the last fetch (of any kind) started at
-// least this long ago. Otherwise the request is answered at once (401 for an
-// unknown kid, 503 without keys); it never waits for the limit. A flood of
-// tokens with random kids thus costs at most one fetch per interval.
+// loaded, starts a fetch only when the request-triggered budget allows it.
+// That budget holds one fetch, is full at start and refills one fetch per
+// interval; the initial and scheduled fetches never spend it, so an issuer
+// that starts signing with a new key right after any fetch is picked up on
+// the first token that carries it. A request the budget refuses is answered
+// at once (401 for an unknown kid, 503 without keys); it never waits for the
+// limit. Concurrent requests share the fetch in flight. A flood of tokens
+// with random kids thus costs at most one fetch per interval, plus one.
 // Default 30s; it must not be negative, and 0 (no limit, fetches still never
 // overlap) is meant for tests.
 func JWKSMinInterval(d time.Duration) JWKSOption {
@@ -283,6 +288,7 @@ func (s *jwksSource) open(env *sourceEnv) (keyProvider, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 		wake:      make(chan struct{}, 1),
+		triggered: rate.NewLimiter(rate.Every(s.cfg.minInterval), 1),
 	}
 	if s.cfg.requireInitial {
 		f := p.start(JWKSReasonInitial, true)
@@ -313,13 +319,18 @@ type jwksProvider struct {
 
 	reportMu sync.Mutex // one report (log, hook) at a time
 
-	mu        sync.Mutex
-	closed    bool      // close was called: start no fetch
-	flight    *flight   // fetch in progress, nil when none
-	lastStart time.Time // start of the last fetch, on cfg.now
-	due       time.Time // when run starts the next background fetch (real time)
-	failures  int       // failed fetches in a row
-	lastErr   error     // why the last fetch failed, nil after a success
+	// triggered is the budget of request-triggered fetches: burst 1, one
+	// per minInterval, on cfg.now. Initial and scheduled fetches do not
+	// spend it.
+	triggered *rate.Limiter
+
+	mu       sync.Mutex
+	closed   bool      // close was called: start no fetch
+	flight   *flight   // fetch in progress, nil when none
+	started  bool      // a fetch was started: the next is not the initial one
+	due      time.Time // when run starts the next background fetch (real time)
+	failures int       // failed fetches in a row
+	lastErr  error     // why the last fetch failed, nil after a success
 }
 
 // jwksKeys is one successfully fetched key set. It is replaced whole, never
@@ -418,9 +429,10 @@ func (p *jwksProvider) await(ctx context.Context, f *flight, deadline *time.Time
 	}
 }
 
-// start joins the fetch in flight or starts one. Unless force, it starts one
-// only when the last started at least minInterval ago, and returns nil when
-// it may not. It returns nil after close.
+// start joins the fetch in flight or starts one. Unless force (the initial
+// and scheduled fetches), starting one spends the request-triggered budget,
+// and start returns nil when the budget is empty. It returns nil after
+// close.
 func (p *jwksProvider) start(reason string, force bool) *flight {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -430,14 +442,13 @@ func (p *jwksProvider) start(reason string, force bool) *flight {
 	if p.flight != nil {
 		return p.flight
 	}
-	now := p.cfg.now()
-	if p.lastStart.IsZero() {
+	if !p.started {
 		reason = JWKSReasonInitial
-	} else if !force && now.Sub(p.lastStart) < p.cfg.minInterval {
+	} else if !force && !p.triggered.AllowN(p.cfg.now(), 1) {
 		return nil
 	}
 	f := &flight{done: make(chan struct{})}
-	p.flight, p.lastStart = f, now
+	p.flight, p.started = f, true
 	p.wg.Add(1)
 	go p.fly(f, reason)
 	return f

@@ -1,6 +1,7 @@
 package tokengate_test
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -75,10 +76,13 @@ func TestJWKSFlood(t *testing.T) {
 
 	t.Run("interval closed, endpoint hangs: no fetch, no wait", func(t *testing.T) {
 		srv, m, _, _ := setup(t, tokengate.JWKSWait(time.Minute), tokengate.JWKSTimeout(time.Minute))
+		// One unknown kid spends the interval's request-triggered fetch.
+		require.Equal(t, 401, serve(m.Handler, bearer(withKid(tok, "ES256", "spent"))).status)
+		require.EqualValues(t, 2, srv.count())
 		srv.set(srv.hang)
 		res := flood(m, tok, requests, workers)
 		assert.Equal(t, map[int]int{401: requests}, res.statuses)
-		assert.EqualValues(t, 1, srv.count(), "no fetch")
+		assert.EqualValues(t, 2, srv.count(), "no fetch")
 		assert.Less(t, res.took, sanity)
 		t.Logf("%d requests in %v, %d fetches", requests, res.took, srv.count()-1)
 	})
@@ -118,4 +122,37 @@ func TestJWKSFlood(t *testing.T) {
 		assert.LessOrEqual(t, fetches, limit, "more than one fetch per interval")
 		t.Logf("%d requests in %v, %d fetches (limit %d)", requests, res.took, fetches, limit)
 	})
+}
+
+// TestJWKSFloodBudget: request-triggered fetches have a budget of their own
+// (one, full at start, one more per JWKSMinInterval). A flood of random kids
+// within one interval costs at most two fetches in all, the initial one
+// included; a flood spread over N intervals at most N + 1.
+func TestJWKSFloodBudget(t *testing.T) {
+	const (
+		interval = 30 * time.Second
+		requests = 10_000
+		workers  = 32
+	)
+	iss := newIssuer(t, jwa.ES256)
+	body := proxyJWKS(t, iss.JWKSURL())
+	tok := iss.Token(tokengate.Claims{})
+
+	for _, n := range []int{1, 2, 5} {
+		t.Run(fmt.Sprintf("%d intervals", n), func(t *testing.T) {
+			srv := newJWKSServer(t, body)
+			clk := newFakeClock()
+			m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.JWKS(srv.URL, tokengate.JWKSTestClock(clk.Now))))
+			require.Equal(t, 200, serve(m.Handler, bearer(tok)).status, "the initial fetch")
+			for i := range n {
+				if i > 0 {
+					clk.Advance(interval)
+				}
+				res := flood(m, tok, requests/n, workers)
+				assert.Equal(t, map[int]int{401: requests / n}, res.statuses)
+			}
+			assert.LessOrEqual(t, srv.count(), int64(n+1), "fetches in all, the initial one included")
+			assert.GreaterOrEqual(t, srv.count(), int64(2), "the flood fetched at least once")
+		})
+	}
 }

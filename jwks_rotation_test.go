@@ -42,22 +42,33 @@ func TestJWKSRotationHeals(t *testing.T) {
 		assert.Equal(t, 2, iss.JWKSRequests(), "no fetch once the kid is known")
 	})
 
-	t.Run("on the first request after the interval", func(t *testing.T) {
+	t.Run("right after the initial fetch", func(t *testing.T) {
 		iss, m, clk, ev := setup(t)
 		old := iss.Token(tokengate.Claims{})
+		clk.Advance(time.Second)
 		iss.Rotate()
 		tok := iss.Token(tokengate.Claims{})
-		res := serve(m.Handler, bearer(tok))
-		assert.Equal(t, 401, res.status, "refused at once: the last fetch was just now")
-		clk.Advance(interval - time.Second)
-		assert.Equal(t, 401, serve(m.Handler, bearer(tok)).status)
-		assert.Equal(t, 1, iss.JWKSRequests(), "no fetch within the interval")
-		clk.Advance(time.Second)
-		assert.Equal(t, 200, serve(m.Handler, bearer(tok)).status)
+		assert.Equal(t, 200, serve(m.Handler, bearer(tok)).status, "the initial fetch does not spend the requests' budget")
 		assert.Equal(t, 2, iss.JWKSRequests(), "one extra fetch")
 		assert.Equal(t, 200, serve(m.Handler, bearer(old)).status, "the previous key is still published")
 		assert.Eventually(t, func() bool { return ev.count(tokengate.JWKSReasonUnknownKid, false) == 1 },
 			5*time.Second, 5*time.Millisecond, "one successful fetch reported as triggered by an unknown kid")
+	})
+
+	t.Run("a second rotation on the first request after the interval", func(t *testing.T) {
+		iss, m, clk, _ := setup(t)
+		iss.Rotate()
+		require.Equal(t, 200, serve(m.Handler, bearer(iss.Token(tokengate.Claims{}))).status)
+		require.Equal(t, 2, iss.JWKSRequests())
+		iss.Rotate()
+		tok := iss.Token(tokengate.Claims{})
+		assert.Equal(t, 401, serve(m.Handler, bearer(tok)).status, "refused at once: the interval's fetch is spent")
+		clk.Advance(interval - time.Second)
+		assert.Equal(t, 401, serve(m.Handler, bearer(tok)).status)
+		assert.Equal(t, 2, iss.JWKSRequests(), "no fetch within the interval")
+		clk.Advance(time.Second)
+		assert.Equal(t, 200, serve(m.Handler, bearer(tok)).status)
+		assert.Equal(t, 3, iss.JWKSRequests(), "one extra fetch")
 	})
 
 	t.Run("concurrent misses share one fetch", func(t *testing.T) {

@@ -118,12 +118,14 @@ func TestJWKSRotation(t *testing.T) {
 	assert.Equal(t, before+1, iss.JWKSRequests(), "one extra fetch")
 }
 
-// TestJWKSUnknownKidRateLimited: unknown kids within the minimum interval do
-// not fetch again, and are answered 401 at once.
+// TestJWKSUnknownKidRateLimited: after the one request-triggered fetch of
+// the interval, unknown kids do not fetch again, and are answered 401 at once.
 func TestJWKSUnknownKidRateLimited(t *testing.T) {
 	iss := newIssuer(t, jwa.ES256)
 	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.JWKS(iss.JWKSURL(), tokengate.JWKSMinInterval(time.Hour))))
 	require.Equal(t, 200, serve(m.Handler, bearer(iss.Token(tokengate.Claims{}))).status)
+	iss.Rotate()
+	require.Equal(t, 200, serve(m.Handler, bearer(iss.Token(tokengate.Claims{}))).status, "the interval's fetch")
 	before := iss.JWKSRequests()
 	iss.Rotate()
 	for range 20 {
