@@ -1,9 +1,8 @@
 package tokengate
 
 import (
+	"slices"
 	"crypto/hmac"
-	"maps"
-	"math/big"
 	"sync"
 	"sync/atomic"
 )
@@ -77,16 +76,9 @@ func (c *Claims) clone() *Claims {
 	if c.TokenBalance != nil {
 		d.TokenBalance = box.bal.Set(c.TokenBalance)
 	}
-	if c.TokenBalances != nil {
-		d.TokenBalances = make(map[string]map[string]*big.Rat, len(c.TokenBalances))
-		for contract, entries := range c.TokenBalances {
-			m := maps.Clone(entries)
-			for k, v := range m {
-				m[k] = new(big.Rat).Set(v)
-			}
-			d.TokenBalances[contract] = m
-		}
-	}
+	d.TokenBalances = c.TokenBalances.clone()
+	d.Wallets = slices.Clone(c.Wallets)
+	d.Scopes = slices.Clone(c.Scopes)
 	return d
 }
 

@@ -100,15 +100,16 @@ func TestCacheClaimsAreCopies(t *testing.T) {
 	iss := newIssuer(t, jwa.HS256)
 	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(16))
 	tok := iss.Token(tokengate.Claims{Subject: "alice", Audience: nil, TokenIDs: []string{"1"}, TokenBalance: big.NewRat(1, 10)},
-		tokengatetest.WithClaim("tokenBalances", map[string]map[string]string{"0xa": {"1": "2"}}))
+		tokengatetest.WithClaim("tokenBalances", map[string]map[string]string{"contractAddress": {"0xa": "2"}}))
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := tokengate.ClaimsFromContext(r.Context())
 		c.Subject = "mallory"
 		c.TokenIDs[0] = "999"
 		c.TokenIDs = append(c.TokenIDs, "1000")
 		c.TokenBalance.SetInt64(1 << 40)
-		c.TokenBalances["0xa"]["1"].SetInt64(1 << 40)
-		c.TokenBalances["0xb"] = nil
+		c.TokenBalances.ContractAddress["0xa"].SetInt64(1 << 40)
+		c.TokenBalances.ContractAddress["0xb"] = nil
+		c.TokenBalances.TokenIDs = map[string]*big.Rat{"7": big.NewRat(1, 1)}
 	}))
 	for range 3 {
 		h.ServeHTTP(httptest.NewRecorder(), bearer(tok))
@@ -118,8 +119,9 @@ func TestCacheClaimsAreCopies(t *testing.T) {
 	assert.Equal(t, "alice", c.Subject)
 	assert.Equal(t, []string{"1"}, c.TokenIDs)
 	assert.Equal(t, "1/10", c.TokenBalance.RatString())
-	assert.Equal(t, "2", c.TokenBalances["0xa"]["1"].RatString())
-	assert.Len(t, c.TokenBalances, 1)
+	assert.Equal(t, "2", c.TokenBalances.ContractAddress["0xa"].RatString())
+	assert.Len(t, c.TokenBalances.ContractAddress, 1)
+	assert.Nil(t, c.TokenBalances.TokenIDs)
 }
 
 // TestCacheBoundsAndLimits: the cache holds at most its size, and tokens

@@ -44,10 +44,10 @@ type Claims struct {
 	// TokenBalance is the "tokenBalance" claim as an exact decimal; nil when
 	// absent. A token carries it as a decimal string such as "0.1337".
 	TokenBalance *big.Rat
-	// TokenBalances is the "tokenBalances" claim of newer Picket-style
-	// tokens: per contract address, balances as exact decimals (for example
-	// {"0xabc…": {"1": 12.5}}); nil when absent.
-	TokenBalances map[string]map[string]*big.Rat
+	// TokenBalances is the "tokenBalances" claim of Picket-style tokens,
+	// in either of the shapes Picket writes (see [TokenBalances]); nil when
+	// absent.
+	TokenBalances *TokenBalances
 	// TokenIDs is the "tokenIds" claim; a single string in the token becomes a
 	// one-element slice.
 	TokenIDs []string

@@ -112,14 +112,19 @@ func TestClaimTypes(t *testing.T) {
 			func(t *testing.T, c *tokengate.Claims) {
 				assert.Equal(t, 500*time.Millisecond, time.Duration(c.ExpiresAt.Nanosecond()))
 			}, nil},
-		{"tokenBalances", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]map[string]any{"0xabc": {"1": "12.5", "2": 3}})},
+		{"tokenBalances grouped", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]map[string]any{
+			"contractAddress": {"0xabc": "12.5"}, "tokenIds": {"2": 3}})},
 			func(t *testing.T, c *tokengate.Claims) {
-				require.Len(t, c.TokenBalances, 1)
-				assert.Equal(t, 0, c.TokenBalances["0xabc"]["1"].Cmp(big.NewRat(25, 2)))
-				assert.Equal(t, 0, c.TokenBalances["0xabc"]["2"].Cmp(big.NewRat(3, 1)))
+				require.NotNil(t, c.TokenBalances)
+				assert.Equal(t, 0, c.TokenBalances.ContractAddress["0xabc"].Cmp(big.NewRat(25, 2)))
+				assert.Equal(t, 0, c.TokenBalances.TokenIDs["2"].Cmp(big.NewRat(3, 1)))
+				assert.Nil(t, c.TokenBalances.Collection)
 			}, nil},
-		{"tokenBalances flat", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]string{"0xabc": "1"})}, nil, tokengate.ErrMalformed},
-		{"tokenBalances with a bad decimal", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]map[string]any{"0xabc": {"1": "1e9"}})}, nil, tokengate.ErrMalformed},
+		{"tokenBalances flat", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]string{"0xabc": "1"})},
+			func(t *testing.T, c *tokengate.Claims) {
+				assert.Equal(t, map[string]*big.Rat{"0xabc": big.NewRat(1, 1)}, c.TokenBalances.ContractAddress)
+			}, nil},
+		{"tokenBalances with a bad decimal", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalances", map[string]map[string]any{"contractAddress": {"0xabc": "1e9"}})}, nil, tokengate.ErrMalformed},
 		{"tokenBalance with exponent", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "1e9")}, nil, tokengate.ErrMalformed},
 		{"tokenBalance negative", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "-1")}, nil, tokengate.ErrMalformed},
 		{"tokenBalance a fraction", []tokengatetest.TokenOption{tokengatetest.WithClaim("tokenBalance", "1/3")}, nil, tokengate.ErrMalformed},

@@ -37,7 +37,7 @@ var (
 	errNotObject     = errors.New("not a JSON object")
 	errTrailingData  = errors.New("data after the JSON value")
 	errCaseVariant   = errors.New("two member names differ only in case")
-	errBalancesShape = fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+	errBalancesShape = fmt.Errorf("%w: tokenBalances is neither an object of objects nor an object of decimals", ErrMalformed)
 )
 
 // validJSON returns nil when b is a valid JSON text (see above), and else an
@@ -468,25 +468,3 @@ var pow10 = func() (p [19]int64) {
 	}
 	return p
 }()
-
-// balances reads "tokenBalances": an object of contract addresses, each an
-// object of decimals (as "tokenBalance").
-func (w *walker) balances() (map[string]map[string]*big.Rat, error) {
-	if w.s[w.i] != '{' {
-		return nil, errBalancesShape
-	}
-	out := make(map[string]map[string]*big.Rat)
-	err := w.object(func(contract string) error {
-		if w.s[w.i] != '{' {
-			return errBalancesShape
-		}
-		entries := make(map[string]*big.Rat)
-		out[contract] = entries
-		return w.object(func(key string) error {
-			b, err := w.decimal("tokenBalances", new(big.Rat))
-			entries[key] = b
-			return err
-		}, nil)
-	}, nil)
-	return out, err
-}

@@ -17,7 +17,7 @@ func TestDecodeLargeBalances(t *testing.T) {
 	name := func(i int) string { return fmt.Sprintf("n%03d%s", i, strings.Repeat("abcdefghij", 1+i%7)) }
 	for pad := range 200 {
 		var b strings.Builder
-		fmt.Fprintf(&b, `{"exp":2000000000,"pad":%q,"tokenBalances":{"0xabc":{`, strings.Repeat("p", pad))
+		fmt.Fprintf(&b, `{"exp":2000000000,"pad":%q,"tokenBalances":{"collection":{`, strings.Repeat("p", pad))
 		for i := range 300 {
 			if i > 0 {
 				b.WriteByte(',')
@@ -27,7 +27,7 @@ func TestDecodeLargeBalances(t *testing.T) {
 		b.WriteString(`}}}`)
 		c, err := decodeClaims([]byte(b.String()))
 		require.NoError(t, err)
-		entries := c.TokenBalances["0xabc"]
+		entries := c.TokenBalances.Collection
 		require.Len(t, entries, 300, "pad %d", pad)
 		for i := range 300 {
 			v, ok := entries[name(i)]

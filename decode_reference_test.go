@@ -337,26 +337,65 @@ func (r *refReader) decimal(name string, z *big.Rat) (*big.Rat, error) {
 	return parseDecimal(name, text, z)
 }
 
-// balances reads "tokenBalances": an object of contract addresses, each an
-// object of decimals (as "tokenBalance").
-func (r *refReader) balances() (map[string]map[string]*big.Rat, error) {
+// balances reads "tokenBalances" in its grouped or its flat form (see
+// TokenBalances), deciding the form per member by peeking at its value.
+func (r *refReader) balances() (*TokenBalances, error) {
+	shape := fmt.Errorf("%w: tokenBalances has neither shape", ErrMalformed)
 	if r.dec.PeekKind() != '{' {
-		return nil, fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
+		return nil, shape
 	}
-	out := make(map[string]map[string]*big.Rat)
-	err := r.object(func(name []byte) error {
-		contract := r.nameString(name)
-		if r.dec.PeekKind() != '{' {
-			return fmt.Errorf("%w: tokenBalances is not an object of objects", ErrMalformed)
-		}
-		entries := make(map[string]*big.Rat)
-		out[contract] = entries
-		return r.object(func(name []byte) error {
-			key := r.nameString(name)
-			b, err := r.decimal("tokenBalances", new(big.Rat))
-			entries[key] = b
+	tb := new(TokenBalances)
+	groups := map[string]*map[string]*big.Rat{
+		"contractAddress": &tb.ContractAddress, "collection": &tb.Collection,
+		"tokenIds": &tb.TokenIDs, "creatorAddress": &tb.CreatorAddress,
+	}
+	var grouped, flat bool
+	// read reads one decimal into m[key], refusing a key that repeats an
+	// earlier one once case (addresses) or leading zeros (ids) are ignored.
+	seen := map[*map[string]*big.Rat]map[string]bool{}
+	read := func(m *map[string]*big.Rat, key string, ids bool) error {
+		b, err := r.decimal("tokenBalances", new(big.Rat))
+		if err != nil {
 			return err
-		}, nil)
+		}
+		canon := canonicalAddress(key)
+		if ids {
+			canon = canonicalTokenID(key)
+		}
+		if seen[m] == nil {
+			seen[m] = map[string]bool{}
+		}
+		if seen[m][canon] {
+			return fmt.Errorf("%w: tokenBalances repeats a key", ErrMalformed)
+		}
+		seen[m][canon] = true
+		if *m == nil {
+			*m = map[string]*big.Rat{}
+		}
+		(*m)[key] = b
+		return nil
+	}
+	err := r.object(func(name []byte) error {
+		member := r.nameString(name)
+		if r.dec.PeekKind() == '{' {
+			grouped = true
+			g, ok := groups[member]
+			if flat || !ok {
+				return shape
+			}
+			*g = map[string]*big.Rat{}
+			return r.object(func(name []byte) error {
+				return read(g, r.nameString(name), member == "tokenIds")
+			}, nil)
+		}
+		flat = true
+		if grouped {
+			return shape
+		}
+		return read(&tb.ContractAddress, member, false)
 	}, nil)
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return tb, nil
 }

@@ -244,8 +244,8 @@ func Wallet(addrs ...string) Requirement {
 }
 
 // Contract requires the token to be about the contract addr: its
-// "contractAddress" equals addr, or its "tokenBalances" has an entry for
-// addr. Addresses compare as in [Wallet]. An empty address is invalid.
+// "contractAddress" equals addr, or its [TokenBalances] has a contract
+// balance for addr. Addresses compare as in [Wallet]. An empty address is invalid.
 func Contract(addr string) Requirement {
 	if addr == "" {
 		return invalid("Contract: empty address")
@@ -255,7 +255,7 @@ func Contract(addr string) Requirement {
 		if c.ContractAddress != "" && canonicalAddress(c.ContractAddress) == want {
 			return true
 		}
-		_, ok := contractBalances(c, want)
+		_, ok := c.TokenBalances.contractBalance(want)
 		return ok
 	})
 }
@@ -285,10 +285,10 @@ func isEVMAddress(a string) bool {
 // MinBalance requires the holder's balance to be at least min, a decimal
 // string such as "0.1" (exact arithmetic, never floating point); "0" means
 // more than zero. The balance is "tokenBalance"; when the token has none, it
-// is the "tokenBalances" entry of the token's "contractAddress", or of the
-// only contract in "tokenBalances", summed over its entries. A token with no
-// balance fails. min that is not a plain non-negative decimal is invalid.
-// To name the contract, use [MinBalanceOf].
+// is the [TokenBalances] contract balance of the token's "contractAddress",
+// or of the only contract there. A token with no balance fails. min that is
+// not a plain non-negative decimal is invalid. To name the contract, use
+// [MinBalanceOf].
 func MinBalance(min string) Requirement {
 	threshold, err := parseMin("MinBalance", min)
 	if err != nil {
@@ -301,19 +301,19 @@ func MinBalance(min string) Requirement {
 		contract := ""
 		if c.ContractAddress != "" {
 			contract = canonicalAddress(c.ContractAddress)
-		} else if len(c.TokenBalances) == 1 {
-			for k := range c.TokenBalances {
+		} else if c.TokenBalances != nil && len(c.TokenBalances.ContractAddress) == 1 {
+			for k := range c.TokenBalances.ContractAddress {
 				contract = canonicalAddress(k)
 			}
 		}
-		sum, ok := contractBalances(c, contract)
-		return ok && meets(sum, threshold)
+		b, ok := c.TokenBalances.contractBalance(contract)
+		return ok && meets(b, threshold)
 	})
 }
 
 // MinBalanceOf requires the holder's balance of contract to be at least min
-// (as in [MinBalance]): the "tokenBalances" entry of contract summed over its
-// entries, or "tokenBalance" when the token's "contractAddress" is contract.
+// (as in [MinBalance]): its [TokenBalances] contract balance, or
+// "tokenBalance" when the token's "contractAddress" is contract.
 // An empty contract or a min that is not a plain decimal is invalid.
 func MinBalanceOf(contract, min string) Requirement {
 	if contract == "" {
@@ -325,8 +325,8 @@ func MinBalanceOf(contract, min string) Requirement {
 	}
 	want := canonicalAddress(contract)
 	return simple("balance", func(c *Claims) bool {
-		if sum, ok := contractBalances(c, want); ok {
-			return meets(sum, threshold)
+		if b, ok := c.TokenBalances.contractBalance(want); ok {
+			return meets(b, threshold)
 		}
 		return c.TokenBalance != nil && c.ContractAddress != "" &&
 			canonicalAddress(c.ContractAddress) == want && meets(c.TokenBalance, threshold)
@@ -349,30 +349,10 @@ func meets(balance, threshold *big.Rat) bool {
 	return balance.Cmp(threshold) >= 0
 }
 
-// contractBalances sums the "tokenBalances" entries of contract (already
-// canonical). It reports false when the token has none for it.
-func contractBalances(c *Claims, contract string) (*big.Rat, bool) {
-	if contract == "" {
-		return nil, false
-	}
-	for k, entries := range c.TokenBalances {
-		if canonicalAddress(k) != contract {
-			continue
-		}
-		sum := new(big.Rat)
-		for _, b := range entries {
-			if b != nil {
-				sum.Add(sum, b)
-			}
-		}
-		return sum, true
-	}
-	return nil, false
-}
-
-// TokenID requires the token's "tokenIds" to hold at least one of ids. Ids
-// compare exactly, except that decimal ids ignore leading zeros ("042" =
-// "42"). An empty list or an empty id is invalid.
+// TokenID requires the token to hold at least one of ids: its "tokenIds"
+// names one, or its [TokenBalances] token-id group gives one a balance above
+// zero. Ids compare exactly, except that decimal ids ignore leading zeros
+// ("042" = "42"). An empty list or an empty id is invalid.
 func TokenID(ids ...string) Requirement {
 	if len(ids) == 0 {
 		return invalid("TokenID: no id given")
@@ -390,7 +370,7 @@ func TokenID(ids ...string) Requirement {
 				return true
 			}
 		}
-		return false
+		return c.TokenBalances.holdsTokenID(want)
 	})
 }
 

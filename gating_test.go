@@ -3,9 +3,12 @@ package tokengate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,15 +56,15 @@ func TestRequirements(t *testing.T) {
 	balancesOnly := with(func(c *tokengate.Claims) {
 		c.TokenBalance = nil
 		c.ContractAddress = ""
-		c.TokenBalances = map[string]map[string]*big.Rat{
-			contract: {"1": rat("10"), "2": rat("2.5")},
-			"0xdead" + "000000000000000000000000000000000000": {"1": rat("1000")},
-		}
+		c.TokenBalances = &tokengate.TokenBalances{ContractAddress: map[string]*big.Rat{
+			contract: rat("12.5"),
+			"0xdead" + "000000000000000000000000000000000000": rat("1000"),
+		}}
 	})
 	oneContract := with(func(c *tokengate.Claims) {
 		c.TokenBalance = nil
 		c.ContractAddress = ""
-		c.TokenBalances = map[string]map[string]*big.Rat{contract: {"a": rat("0.5"), "b": rat("0.5")}}
+		c.TokenBalances = &tokengate.TokenBalances{ContractAddress: map[string]*big.Rat{contract: rat("1")}}
 	})
 	tests := []struct {
 		name string
@@ -116,8 +119,8 @@ func TestRequirements(t *testing.T) {
 		{"balance from tokenBalances of contractAddress", tokengate.MinBalance("12.5"),
 			with(func(c *tokengate.Claims) { c.TokenBalance = nil; c.TokenBalances = balancesOnly.TokenBalances }), true, ""},
 		{"balance ambiguous tokenBalances", tokengate.MinBalance("1"), balancesOnly, false, "balance"},
-		{"balance of contract, summed", tokengate.MinBalanceOf(contract, "12.5"), balancesOnly, true, ""},
-		{"balance of contract, summed, short", tokengate.MinBalanceOf(contract, "12.51"), balancesOnly, false, "balance"},
+		{"balance of contract", tokengate.MinBalanceOf(contract, "12.5"), balancesOnly, true, ""},
+		{"balance of contract, short", tokengate.MinBalanceOf(contract, "12.51"), balancesOnly, false, "balance"},
 		{"balance of contract, lower case", tokengate.MinBalanceOf("0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d", "12"), balancesOnly, true, ""},
 		{"balance of contract via tokenBalance", tokengate.MinBalanceOf(contract, "0.1"), picket(), true, ""},
 		{"balance of another contract", tokengate.MinBalanceOf(lowered, "0.1"), picket(), false, "balance"},
@@ -209,7 +212,7 @@ func TestGatingOverHTTP(t *testing.T) {
 	nonHolder := iss.Token(*with(func(c *tokengate.Claims) { c.TokenIDs = []string{"7"}; c.TokenBalance = rat("0.01") }))
 	stringIDs := iss.Token(tokengate.Claims{}, tokengatetest.WithClaim("tokenIds", "42"))
 	balancesOnly := iss.Token(tokengate.Claims{}, tokengatetest.WithClaim("tokenBalances",
-		map[string]map[string]string{contract: {"1": "0.2"}}))
+		map[string]map[string]string{"contractAddress": {contract: "0.2"}}))
 	expired := iss.Token(tokengate.Claims{TokenIDs: []string{"42"}, IssuedAt: time.Now().Add(-2 * time.Hour), ExpiresAt: time.Now().Add(-time.Hour)})
 
 	m := newMiddleware(t, keys)
@@ -276,4 +279,182 @@ func TestGatingOverHTTP(t *testing.T) {
 		assert.Equal(t, map[string]string{"error": "insufficient_scope", "error_description": "the access token does not meet the requirements"},
 			errorBody(t, res.body))
 	})
+}
+
+// TestPicketTokenBalances: "tokenBalances" in both shapes Picket writes,
+// through Handler and Require on signed tokens. The grouped form is picket-js's
+// TokenRequirementsBalances (src/types.ts: contractAddress, collection,
+// tokenIds and creatorAddress, each a Record<string, string>); the flat form
+// is picket-go's map of contract address to balance. Malformed shapes are
+// refused 401 before any requirement runs.
+func TestPicketTokenBalances(t *testing.T) {
+	const (
+		bayc    = "0xBC4CA0EdA7647A8aB7C2061c2E118A18a936f13D" // EIP-55
+		other   = "0x0000000000000000000000000000000000000001"
+		creator = "0x8D1D2e5F0b1b6F0E9a6f3e9C4F8b1B0c2A3d4E5F"
+	)
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)))
+	token := func(balances any) string {
+		return iss.Token(tokengate.Claims{Chain: "ethereum", WalletAddress: checksummed},
+			tokengatetest.WithClaim("tokenBalances", balances))
+	}
+	grouped := token(map[string]map[string]string{
+		"contractAddress": {strings.ToLower(bayc): "12.5"},
+		"collection":      {"J1S9H3QjnRtBbbuD4HjPV6RpRhwuk4zKbxsnCHuTgh9w": "3"},
+		"tokenIds":        {"42": "1", "7": "0"},
+		"creatorAddress":  {creator: "2"},
+	})
+	flat := token(map[string]string{strings.ToLower(bayc): "12.5"})
+	flatTwo := token(map[string]string{bayc: "12.5", other: "1"})
+
+	tests := []struct {
+		name   string
+		tok    string
+		req    tokengate.Requirement
+		status int
+	}{
+		{"grouped: balance passes", grouped, tokengate.MinBalance("10"), 200},
+		{"grouped: balance exact", grouped, tokengate.MinBalance("12.5"), 200},
+		{"grouped: balance too low", grouped, tokengate.MinBalance("12.51"), 403},
+		{"grouped: balance of the contract, EIP-55", grouped, tokengate.MinBalanceOf(bayc, "12.5"), 200},
+		{"grouped: balance of another contract", grouped, tokengate.MinBalanceOf(other, "0"), 403},
+		{"grouped: contract", grouped, tokengate.Contract(bayc), 200},
+		{"grouped: other contract", grouped, tokengate.Contract(other), 403},
+		{"grouped: creator is not a contract", grouped, tokengate.Contract(creator), 403},
+		{"grouped: token id held", grouped, tokengate.TokenID("42"), 200},
+		{"grouped: token id with leading zeros", grouped, tokengate.TokenID("042"), 200},
+		{"grouped: token id at zero balance", grouped, tokengate.TokenID("7"), 403},
+		{"grouped: token id absent", grouped, tokengate.TokenID("9"), 403},
+		{"flat: balance passes", flat, tokengate.MinBalance("10"), 200},
+		{"flat: balance too low", flat, tokengate.MinBalance("13"), 403},
+		{"flat: contract, EIP-55 against lower case", flat, tokengate.Contract(bayc), 200},
+		{"flat: other contract", flat, tokengate.MinBalanceOf(other, "0"), 403},
+		{"flat: no token ids", flat, tokengate.TokenID("42"), 403},
+		{"flat, two contracts: MinBalance cannot choose", flatTwo, tokengate.MinBalance("1"), 403},
+		{"flat, two contracts: MinBalanceOf can", flatTwo, tokengate.MinBalanceOf(other, "1"), 200},
+
+		{"malformed: mixed shapes", token(map[string]any{"contractAddress": map[string]string{bayc: "1"}, other: "1"}), tokengate.MinBalance("0"), 401},
+		{"malformed: mixed shapes, flat first", token(map[string]any{other: "1", "contractAddress": map[string]string{bayc: "1"}}), tokengate.MinBalance("0"), 401},
+		{"malformed: the old nested shape", token(map[string]map[string]string{bayc: {"1": "12.5"}}), tokengate.MinBalance("0"), 401},
+		{"malformed: unknown group", token(map[string]map[string]string{"contracts": {bayc: "1"}}), tokengate.MinBalance("0"), 401},
+		{"malformed: group not an object", token(map[string]any{"contractAddress": []string{bayc}}), tokengate.MinBalance("0"), 401},
+		{"malformed: balance not a decimal", token(map[string]string{bayc: "1e3"}), tokengate.MinBalance("0"), 401},
+		{"malformed: negative balance", token(map[string]map[string]string{"tokenIds": {"42": "-1"}}), tokengate.TokenID("42"), 401},
+		{"malformed: balance a bool", token(map[string]any{bayc: true}), tokengate.MinBalance("0"), 401},
+		{"malformed: an address twice", token(map[string]string{bayc: "1", strings.ToLower(bayc): "2"}), tokengate.MinBalance("0"), 401},
+		{"malformed: a token id twice", token(map[string]map[string]string{"tokenIds": {"42": "1", "0042": "1"}}), tokengate.TokenID("42"), 401},
+		{"malformed: an array", token([]string{bayc}), tokengate.MinBalance("0"), 401},
+		{"malformed: a string", token(bayc), tokengate.MinBalance("0"), 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := serve(func(h http.Handler) http.Handler { return m.Handler(m.Require(tt.req)(h)) }, bearer(tt.tok))
+			assert.Equal(t, tt.status, res.status)
+			assert.Equal(t, tt.status == 200, res.reached)
+		})
+	}
+}
+
+// ioReq is a requirement that says it does I/O, recording that it ran.
+type ioReq struct {
+	ran *atomic.Int32
+	err error
+}
+
+func (r ioReq) Check(context.Context, *tokengate.Claims) error { r.ran.Add(1); return r.err }
+func (ioReq) DoesIO() bool                                     { return true }
+
+// TestRequirementOrder: requirements that do I/O run after the local ones,
+// in the route's list and inside AllOf and AnyOf, so a request that a local
+// check refuses costs no call, and one that a local check admits in AnyOf
+// costs none either.
+func TestRequirementOrder(t *testing.T) {
+	var ran atomic.Int32
+	slow := ioReq{ran: &ran}
+	local403 := tokengate.Wallet("0x0000000000000000000000000000000000000001")
+	tests := []struct {
+		name   string
+		reqs   []tokengate.Requirement
+		status int
+		calls  int32
+	}{
+		{"list: local fails first", []tokengate.Requirement{slow, local403}, 403, 0},
+		{"AllOf: local fails first", []tokengate.Requirement{tokengate.AllOf(slow, local403)}, 403, 0},
+		{"AnyOf: local passes first", []tokengate.Requirement{tokengate.AnyOf(slow, tokengate.Chain("ethereum"))}, 200, 0},
+		{"nested: the AllOf with I/O runs last", []tokengate.Requirement{tokengate.AllOf(tokengate.AnyOf(slow, local403), local403)}, 403, 0},
+		{"list: I/O runs when the local ones pass", []tokengate.Requirement{slow, tokengate.Chain("ethereum")}, 200, 1},
+	}
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)))
+	tok := iss.Token(*picket())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ran.Store(0)
+			res := serve(m.Require(tt.reqs...), bearer(tok))
+			assert.Equal(t, tt.status, res.status)
+			assert.Equal(t, tt.calls, ran.Load(), "calls of the I/O requirement")
+		})
+	}
+}
+
+// TestRequirementUnavailable: a requirement that cannot decide answers 503
+// with Retry-After, never 403 and never 200, also inside AnyOf when nothing
+// else passes; a RequirementFunc's own error stays a 403.
+func TestRequirementUnavailable(t *testing.T) {
+	var ran atomic.Int32
+	down := ioReq{ran: &ran, err: fmt.Errorf("node down: %w", tokengate.ErrUnavailable)}
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)))
+	global := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)), tokengate.WithRequirements(down))
+	tok := iss.Token(*picket())
+	tests := []struct {
+		name   string
+		chain  func(http.Handler) http.Handler
+		status int
+	}{
+		{"Require", m.Require(down), 503},
+		{"AnyOf with nothing else passing", m.Require(tokengate.AnyOf(tokengate.TokenID("9"), down)), 503},
+		{"AnyOf with a local pass", m.Require(tokengate.AnyOf(down, tokengate.TokenID("42"))), 200},
+		{"AllOf with a local failure", m.Require(tokengate.AllOf(down, tokengate.TokenID("9"))), 403},
+		{"WithRequirements", global.Handler, 503},
+		{"RequirementFunc", m.Require(tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error {
+			return fmt.Errorf("rpc: %w", tokengate.ErrUnavailable)
+		})), 503},
+		{"RequirementFunc plain error", m.Require(tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error {
+			return errors.New("no")
+		})), 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			reached := false
+			tt.chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true })).ServeHTTP(rec, bearer(tok))
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.status == 200, reached)
+			if tt.status == 503 {
+				assert.Equal(t, "5", rec.Header().Get("Retry-After"))
+				assert.Empty(t, rec.Header().Get("WWW-Authenticate"))
+				assert.Equal(t, map[string]string{"error": "temporarily_unavailable",
+					"error_description": "the access requirements cannot be checked right now"}, errorBody(t, rec.Body.String()))
+			}
+		})
+	}
+}
+
+// badReq is a requirement from another package whose arguments were wrong.
+type badReq struct{}
+
+func (badReq) Check(context.Context, *tokengate.Claims) error { return nil }
+func (badReq) Validate() error                                { return errors.New("bad contract address") }
+
+// TestRequirementValidate: a requirement's Validate error fails the route
+// when it is built, also inside AllOf.
+func TestRequirementValidate(t *testing.T) {
+	iss := newIssuer(t, jwa.ES256)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss)))
+	assert.PanicsWithValue(t, "tokengate: Require: bad contract address", func() { m.Require(tokengate.AllOf(badReq{})) })
+	_, err := tokengate.New(tokengate.WithIssuer(iss.URL(), keysOf(iss)), tokengate.WithRequirements(badReq{}))
+	assert.ErrorIs(t, err, tokengate.ErrConfig)
+	assert.ErrorContains(t, err, "bad contract address")
 }

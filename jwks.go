@@ -370,11 +370,11 @@ func (p *jwksProvider) lookup(ctx context.Context, kid string, alg jwa.Signature
 	if err == nil || kid == "" || !errors.Is(err, ErrUnknownKey) {
 		return k, err
 	}
-	f := p.start(JWKSReasonUnknownKid, false)
-	if f == nil {
-		return nil, err // refused by the interval: answered at once
+	// A fetch that ended since ks was loaded may have brought the kid: the
+	// budget then refuses a new one, but the new keys answer.
+	if f := p.start(JWKSReasonUnknownKid, false); f != nil {
+		p.await(ctx, f, &deadline)
 	}
-	p.await(ctx, f, &deadline)
 	if now := p.keys.Load(); now != ks && p.fresh(now) {
 		return now.ring.lookup(kid, alg)
 	}
