@@ -242,6 +242,8 @@ func decodeHeader(b []byte, h *header) error {
 			h.Kid, err = w.str("kid")
 		case "cty":
 			h.Cty, err = w.str("cty")
+		case "typ":
+			h.Typ, err = w.str("typ")
 		case "crit":
 			h.Crit = w.present()
 		case "b64":
@@ -264,10 +266,11 @@ func decodeHeader(b []byte, h *header) error {
 // claimsBox is a claim set allocated together with room for its audience,
 // a few token ids and its balance: one allocation for a usual token.
 type claimsBox struct {
-	c   Claims
-	aud [1]string
-	ids [4]string
-	bal big.Rat
+	c      Claims
+	aud    [1]string
+	ids    [4]string
+	bal    big.Rat
+	wallet [1]WalletAccount
 }
 
 // decodeClaims reads a claim set into Claims; the returned Claims keep the
@@ -281,8 +284,9 @@ func decodeClaims(b []byte) (*Claims, error) {
 	defer putWalker(w)
 	box := &claimsBox{}
 	c := &box.c
-	var jti, tid string
-	var hasExp bool
+	var jti, tid, scope string
+	var scp []string
+	var hasExp, hasScope bool
 	err = w.document(func(name string) (err error) {
 		switch name {
 		case "iss":
@@ -318,6 +322,11 @@ func decodeClaims(b []byte) (*Claims, error) {
 			c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
 		case "tokenBalances":
 			c.TokenBalances, err = w.balances()
+		case "scope":
+			hasScope = true
+			scope, err = w.str("scope")
+		case "scp":
+			scp, err = w.strings("scp", false, nil)
 		default:
 			w.skip()
 		}
@@ -335,8 +344,31 @@ func decodeClaims(b []byte) (*Claims, error) {
 	if c.ID == "" {
 		c.ID = tid
 	}
+	c.Scopes = scopes(hasScope, scope, scp)
+	if c.WalletAddress != "" {
+		box.wallet[0] = WalletAccount{Chain: walletChain(c.Chain, c.WalletAddress), Address: c.WalletAddress}
+		c.Wallets = box.wallet[:1:1]
+	}
 	c.raw = w.s
 	return c, nil
+}
+
+// scopes are a token's scopes: "scope" split at spaces (RFC 8693 §4.2) when
+// the token has it, else "scp", an array of scopes or one string split at
+// spaces; nil when neither holds any.
+func scopes(hasScope bool, scope string, scp []string) []string {
+	if hasScope {
+		scp = []string{scope}
+	}
+	var out []string
+	for _, s := range scp {
+		for _, t := range strings.Split(s, " ") {
+			if t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused.

@@ -168,6 +168,8 @@ func refDecodeHeader(src string, h *header) error {
 			h.Kid, err = r.str("kid")
 		case "cty":
 			h.Cty, err = r.str("cty")
+		case "typ":
+			h.Typ, err = r.str("typ")
 		case "crit":
 			h.Crit, err = r.present()
 		case "b64":
@@ -194,6 +196,7 @@ func refDecodeClaims(src string) (*Claims, error) {
 	defer refPutReader(r)
 	c := &Claims{}
 	var jti, tid string
+	var scope, scp []string
 	var hasExp bool
 	err := r.document(func(name []byte) (err error) {
 		switch string(name) {
@@ -230,6 +233,12 @@ func refDecodeClaims(src string) (*Claims, error) {
 			c.TokenIDs, err = r.strings("tokenIds", true, nil)
 		case "tokenBalances":
 			c.TokenBalances, err = r.balances()
+		case "scope":
+			var s string
+			s, err = r.str("scope")
+			scope = []string{s}
+		case "scp":
+			scp, err = r.strings("scp", false, nil)
 		default:
 			err = r.dec.SkipValue()
 		}
@@ -246,6 +255,21 @@ func refDecodeClaims(src string) (*Claims, error) {
 	c.ID = jti
 	if c.ID == "" {
 		c.ID = tid
+	}
+	// Scopes: "scope" when present, else "scp"; space-separated strings.
+	from := scp
+	if scope != nil {
+		from = scope
+	}
+	for _, s := range from {
+		for t := range strings.SplitSeq(s, " ") {
+			if t != "" {
+				c.Scopes = append(c.Scopes, t)
+			}
+		}
+	}
+	if c.WalletAddress != "" {
+		c.Wallets = []WalletAccount{{Chain: walletChain(c.Chain, c.WalletAddress), Address: c.WalletAddress}}
 	}
 	return c, nil
 }

@@ -96,6 +96,12 @@ func FuzzClaims(f *testing.F) {
 		`{"exp":1,"tokenBalances":{"0xbc4c":"12.5","contractAddress":{}}}`,
 		`{"exp":1,"tokenBalances":{"contractAddress":{"0xa":"1"},"0xb":"2"}}`,
 		`{"exp":1,"tokenBalances":{}}`,
+		`{"exp":1,"scope":"user:basic  openid ","scp":["a","b c"]}`,
+		`{"exp":1,"scp":"read write"}`,
+		`{"exp":1,"scope":null,"scp":[1]}`,
+		`{"exp":1,"walletAddress":"0xAbC0000000000000000000000000000000000001"}`,
+		`{"exp":1,"walletAddress":"7ECDhSYGxXYSCSZyEp35KHn8vvW3sVaULKTZXwcfLtV","chain":"solana"}`,
+		`{"exp":1,"walletAddress":"0xabc","chain":"EIP155:0137"}`,
 		`{"a\"b":1,"A\"B":2,"c\\":"\\","C\\":0}`,
 		`{"x":{"iss":1,"ISS":2},"y":"{\"a\":1,\"A\":2}"}`,
 		`{"n01":0,"n02":0,"n03":0,"n04":0,"n05":0,"n06":0,"n07":0,"n08":0,"n09":0,"n10":0,"n11":0,"n12":0,` +
@@ -185,6 +191,10 @@ func claimsDiff(a, b *Claims) string {
 		return "tokenBalance"
 	case !balancesEqual(a.TokenBalances, b.TokenBalances):
 		return "tokenBalances"
+	case !slices.Equal(a.Scopes, b.Scopes):
+		return "scopes"
+	case !slices.Equal(a.Wallets, b.Wallets):
+		return "wallets"
 	}
 	return ""
 }

@@ -173,60 +173,49 @@ func invalid(format string, args ...any) *requirement {
 	return &requirement{err: fmt.Errorf(format, args...)}
 }
 
-// Chain requires the token's "chain" to be one of chains. Chains compare
-// case-insensitively, and well-known chains match across their slug, EIP-155
-// number and CAIP-2 id: "ethereum" = "1" = "eip155:1", likewise polygon
-// (137), base (8453), arbitrum (42161), optimism (10), bsc (56), avalanche
-// (43114) and solana mainnet ("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").
-// Any "eip155:N" equals "N". An empty list or an empty chain is invalid.
+// Chain requires the token to be on one of chains: its "chain" claim, or
+// the chain of one of its [Claims.Wallets]. Chains compare
+// case-insensitively as CAIP-2 ids, and well-known chains match across
+// their slug, EIP-155 number and CAIP-2 id: "ethereum" = "1" = "eip155:1",
+// likewise polygon (137), base (8453), arbitrum (42161), optimism (10), bsc
+// (56), avalanche (43114); a token's "chain": "solana" is Solana mainnet
+// ("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").
+//
+// A chain given as a bare CAIP-2 namespace ("eip155", "solana") matches any
+// chain of that namespace, and a wallet whose token names only the
+// namespace (Dynamic's and Privy's wallets) matches only such a namespace
+// requirement, never a specific chain. An empty list or an empty chain is
+// invalid.
 func Chain(chains ...string) Requirement {
 	if len(chains) == 0 {
 		return invalid("Chain: no chain given")
 	}
-	want := make(map[string]bool, len(chains))
+	want := make([]string, 0, len(chains))
 	for _, ch := range chains {
 		if strings.TrimSpace(ch) == "" {
 			return invalid("Chain: empty chain")
 		}
-		want[canonicalChain(ch)] = true
+		want = append(want, strings.ToLower(requiredChain(ch)))
 	}
 	return simple("chain", func(c *Claims) bool {
-		return c.Chain != "" && want[canonicalChain(c.Chain)]
+		if c.Chain != "" && chainMatches(want, tokenChain(c.Chain)) {
+			return true
+		}
+		for _, w := range c.Wallets {
+			if w.Chain != "" && chainMatches(want, w.Chain) {
+				return true
+			}
+		}
+		return false
 	})
 }
 
-// chainAliases maps the lower-case names of well-known chains to one id.
-var chainAliases = map[string]string{
-	"ethereum": "1", "eth": "1", "mainnet": "1",
-	"polygon": "137", "matic": "137",
-	"base":     "8453",
-	"arbitrum": "42161", "arbitrum-one": "42161",
-	"optimism": "10",
-	"bsc":      "56", "bnb": "56", "binance": "56",
-	"avalanche": "43114", "avax": "43114",
-	"solana": solanaMainnet, "solana-mainnet": solanaMainnet, "sol": solanaMainnet,
-}
-
-const solanaMainnet = "solana:5eykt4usfv8p8njdtrepy1vzqkqzkvdp"
-
-// canonicalChain lower-cases a chain id and maps well-known aliases and
-// "eip155:N" to one form.
-func canonicalChain(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if n, ok := strings.CutPrefix(s, "eip155:"); ok && allDigits(n) {
-		s = n
-	}
-	if id, ok := chainAliases[s]; ok {
-		return id
-	}
-	return s
-}
-
-// Wallet requires the token's "walletAddress" to be one of addrs. EVM
-// addresses ("0x" and 40 hex digits) compare case-insensitively, so an
-// EIP-55 checksummed address equals its lower-case form; any other address
-// (for example Solana base58) compares exactly. An empty list or an empty
-// address is invalid.
+// Wallet requires one of the token's wallets to be one of addrs: its
+// "walletAddress", or any of its [Claims.Wallets] (a provider preset's
+// wallets among them). EVM addresses ("0x" and 40 hex digits) compare
+// case-insensitively, so an EIP-55 checksummed address equals its
+// lower-case form; any other address (for example Solana base58) compares
+// exactly. An empty list or an empty address is invalid.
 func Wallet(addrs ...string) Requirement {
 	if len(addrs) == 0 {
 		return invalid("Wallet: no address given")
@@ -239,7 +228,15 @@ func Wallet(addrs ...string) Requirement {
 		want[canonicalAddress(a)] = true
 	}
 	return simple("wallet", func(c *Claims) bool {
-		return c.WalletAddress != "" && want[canonicalAddress(c.WalletAddress)]
+		if c.WalletAddress != "" && want[canonicalAddress(c.WalletAddress)] {
+			return true
+		}
+		for _, w := range c.Wallets {
+			if want[canonicalAddress(w.Address)] {
+				return true
+			}
+		}
+		return false
 	})
 }
 
@@ -376,10 +373,7 @@ func TokenID(ids ...string) Requirement {
 
 func canonicalTokenID(id string) string {
 	if allDigits(id) {
-		if t := strings.TrimLeft(id, "0"); t != "" {
-			return t
-		}
-		return "0"
+		return trimZeros(id)
 	}
 	return id
 }

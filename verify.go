@@ -22,7 +22,7 @@ const (
 // header is the JOSE header of a compact JWS, as decodeHeader reads it:
 // the members tokengate uses, and whether those it refuses are present.
 type header struct {
-	Alg, Kid, Cty       string
+	Alg, Kid, Cty, Typ  string
 	Crit, B64, Enc, Zip bool
 }
 
