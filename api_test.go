@@ -59,16 +59,21 @@ var (
 	_ func(redis.UniversalClient, ...redisstore.Option) *redisstore.Store       = redisstore.New
 	_ tokengate.ReplayStore                                                     = (*redisstore.Store)(nil)
 
-	_ func(string, tokengate.KeySource) tokengate.Option                     = tokengate.WithIssuer
-	_ func(tokengate.KeySource) tokengate.Option                             = tokengate.WithKeys
-	_ func(...string) tokengate.Option                                       = tokengate.WithAudience
-	_ func(...jwa.SignatureAlgorithm) tokengate.Option                       = tokengate.WithAlgorithms
-	_ func(time.Duration) tokengate.Option                                   = tokengate.WithClockSkew
-	_ func(time.Duration) tokengate.Option                                   = tokengate.WithMaxLifetime
-	_ func(tokengate.Extractor) tokengate.Option                             = tokengate.WithExtractor
-	_ func() tokengate.Option                                                = tokengate.WithCredentialsOptional
-	_ func(func(http.ResponseWriter, *http.Request, error)) tokengate.Option = tokengate.WithErrorHandler
-	_ func(*slog.Logger) tokengate.Option                                    = tokengate.WithLogger
+	_ func(string, tokengate.KeySource, ...tokengate.IssuerOption) tokengate.Option = tokengate.WithIssuer
+	_ func(...string) tokengate.IssuerOption                                        = tokengate.IssuerAudience
+	_ func(...string) tokengate.IssuerOption                                        = tokengate.IssuerTypes
+	_ func(tokengate.Requirement, context.Context, *tokengate.Claims) error         = tokengate.Requirement.Check
+	_ tokengate.Requirement                                                         = tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error { return nil })
+	_ error                                                                         = tokengate.ErrUnavailable
+	_ func(tokengate.KeySource) tokengate.Option                                    = tokengate.WithKeys
+	_ func(...string) tokengate.Option                                              = tokengate.WithAudience
+	_ func(...jwa.SignatureAlgorithm) tokengate.Option                              = tokengate.WithAlgorithms
+	_ func(time.Duration) tokengate.Option                                          = tokengate.WithClockSkew
+	_ func(time.Duration) tokengate.Option                                          = tokengate.WithMaxLifetime
+	_ func(tokengate.Extractor) tokengate.Option                                    = tokengate.WithExtractor
+	_ func() tokengate.Option                                                       = tokengate.WithCredentialsOptional
+	_ func(func(http.ResponseWriter, *http.Request, error)) tokengate.Option        = tokengate.WithErrorHandler
+	_ func(*slog.Logger) tokengate.Option                                           = tokengate.WithLogger
 
 	_ func(*tokengate.Claims, any) error                       = (*tokengate.Claims).Decode
 	_ func(context.Context) (*tokengate.Claims, bool)          = tokengate.ClaimsFromContext
@@ -98,4 +103,5 @@ var _ = tokengate.Claims{
 	Issuer: "", Subject: "", Audience: []string{}, ExpiresAt: time.Time{}, NotBefore: time.Time{}, IssuedAt: time.Time{},
 	ID: "", Chain: "", WalletAddress: "", DisplayAddress: "", ContractAddress: "", TokenBalance: nil,
 	TokenIDs: []string{}, Email: "",
+	Wallets: []tokengate.WalletAccount{{Chain: "eip155:1", Address: ""}}, Scopes: []string{},
 }

@@ -1,8 +1,8 @@
 package tokengate
 
 import (
-	"slices"
 	"crypto/hmac"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -24,7 +24,7 @@ type tokenCache struct {
 type cacheEntry struct {
 	claims *Claims
 	key    *key
-	keys   keyProvider
+	iss    *issuer // whose keys verified the token, and whose audience applies
 }
 
 func newTokenCache(entries int) *tokenCache {

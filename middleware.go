@@ -1,6 +1,7 @@
 package tokengate
 
 import (
+	"maps"
 	"context"
 	"errors"
 	"fmt"
@@ -15,9 +16,9 @@ import (
 // with it, to stop background key refreshes.
 type Middleware struct {
 	cfg      config // scalar settings, as the options left them
-	issuers  map[string]keyProvider
-	fallback keyProvider
-	algs     algSet
+	issuers  map[string]*issuer
+	fallback *issuer // nil without WithKeys
+	algs     algSet  // every algorithm some issuer accepts: the first check
 	cache    *tokenCache // nil without WithCache
 	headers  headerCache
 
@@ -41,37 +42,54 @@ func New(opts ...Option) (*Middleware, error) {
 	if len(cfg.issuers) == 0 && cfg.fallback == nil {
 		return nil, fmt.Errorf("%w: no key source: use WithIssuer or WithKeys", ErrConfig)
 	}
+	global := make(algSet)
 	algs := cfg.algs
 	if algs == nil {
 		algs = supportedAlgs
 	}
+	for _, a := range algs {
+		global[a] = true
+	}
 	m := &Middleware{
 		cfg:     cfg,
-		issuers: make(map[string]keyProvider, len(cfg.issuers)),
-		algs:    make(algSet, len(algs)),
+		issuers: make(map[string]*issuer, len(cfg.issuers)),
+		algs:    maps.Clone(global),
 	}
 	if cfg.cacheEntries > 0 {
 		m.cache = newTokenCache(cfg.cacheEntries)
 	}
-	for _, a := range algs {
-		m.algs[a] = true
-	}
-	env := &sourceEnv{algs: m.algs, logger: cfg.logger, skew: cfg.skew}
-	for _, s := range cfg.issuers {
-		p, err := s.keys.open(env)
+	open := func(name string, keys KeySource, ic issuerConfig) (*issuer, error) {
+		is := &issuer{audience: cfg.audience, algs: global, types: ic.types, wallets: ic.wallets, checks: ic.checks}
+		if ic.audience != nil {
+			is.audience = ic.audience
+		}
+		if ic.algs != nil {
+			is.algs = make(algSet, len(ic.algs))
+			for _, a := range ic.algs {
+				is.algs[a], m.algs[a] = true, true
+			}
+		}
+		p, err := keys.open(&sourceEnv{algs: is.algs, logger: cfg.logger, skew: cfg.skew})
 		if err != nil {
 			m.Close()
-			return nil, fmt.Errorf("%w: WithIssuer(%q): %w", ErrConfig, s.iss, err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrConfig, name, err)
 		}
-		m.issuers[s.iss] = p
+		is.keys = p
+		return is, nil
+	}
+	for _, s := range cfg.issuers {
+		is, err := open(fmt.Sprintf("WithIssuer(%q)", s.iss), s.keys, s.cfg)
+		if err != nil {
+			return nil, err
+		}
+		m.issuers[s.iss] = is
 	}
 	if cfg.fallback != nil {
-		p, err := cfg.fallback.open(env)
+		is, err := open("WithKeys", cfg.fallback, issuerConfig{})
 		if err != nil {
-			m.Close()
-			return nil, fmt.Errorf("%w: WithKeys: %w", ErrConfig, err)
+			return nil, err
 		}
-		m.fallback = p
+		m.fallback = is
 	}
 	return m, nil
 }
@@ -197,11 +215,11 @@ func (m *Middleware) logRefusal(r *http.Request, err error) {
 // them. It returns nil.
 func (m *Middleware) Close() error {
 	m.closeOnce.Do(func() {
-		for _, p := range m.issuers {
-			p.close()
+		for _, is := range m.issuers {
+			is.keys.close()
 		}
 		if m.fallback != nil {
-			m.fallback.close()
+			m.fallback.keys.close()
 		}
 	})
 	return nil

@@ -37,13 +37,17 @@ type config struct {
 type issuerSource struct {
 	iss  string
 	keys KeySource
+	cfg  issuerConfig
 }
 
 // WithIssuer accepts tokens whose "iss" claim equals iss exactly (no
 // normalisation of case, scheme or trailing slash) and verifies them with
-// keys. It may be given once per issuer; New fails on an empty iss, a nil
-// source, or the same iss twice.
-func WithIssuer(iss string, keys KeySource) Option {
+// keys. opts set what applies to this issuer's tokens only, in place of the
+// Middleware's settings: [IssuerAudience], [IssuerAlgorithms],
+// [IssuerTypes]. It may be given once per issuer; New fails on an empty
+// iss, a nil source, a nil or invalid option, or the same iss twice (a
+// provider preset such as [Privy] counts as a WithIssuer for its issuer).
+func WithIssuer(iss string, keys KeySource, opts ...IssuerOption) Option {
 	return func(c *config) error {
 		switch {
 		case iss == "":
@@ -56,7 +60,16 @@ func WithIssuer(iss string, keys KeySource) Option {
 				return fmt.Errorf("WithIssuer(%q): issuer given twice", iss)
 			}
 		}
-		c.issuers = append(c.issuers, issuerSource{iss, keys})
+		src := issuerSource{iss: iss, keys: keys}
+		for _, o := range opts {
+			if o == nil {
+				return fmt.Errorf("WithIssuer(%q): nil option", iss)
+			}
+			if err := o(&src.cfg); err != nil {
+				return fmt.Errorf("WithIssuer(%q): %w", iss, err)
+			}
+		}
+		c.issuers = append(c.issuers, src)
 		return nil
 	}
 }

@@ -20,7 +20,11 @@ func RemoteTestClock(now func() time.Time) RemoteOption {
 // token at the remote source of issuer iss (0 when there is none), so that
 // tests can release a fake issuer once every request waits.
 func RemoteWaiters(m *Middleware, iss, token string) int {
-	p, ok := m.issuers[iss].(*remoteProvider)
+	is, ok := m.issuers[iss]
+	if !ok {
+		return 0
+	}
+	p, ok := is.keys.(*remoteProvider)
 	if !ok {
 		return 0
 	}

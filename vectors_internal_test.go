@@ -78,7 +78,7 @@ func signatureLayer(m *Middleware, token string) error {
 	if err := m.checkAlg(&h); err != nil {
 		return err
 	}
-	_, err = checkSignature(context.Background(), m.fallback, &t, &h)
+	_, err = checkSignature(context.Background(), m.fallback.keys, &t, &h)
 	return err
 }
 

@@ -36,7 +36,7 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool) (*
 		if e := m.cache.get(token); e != nil {
 			// A hit is rechecked: the key must still be current, and exp,
 			// nbf, iat, lifetime and audience still hold now.
-			if e.keys.current(e.key) && m.checkClaims(e.claims) == nil {
+			if e.iss.keys.current(e.key) && m.checkClaims(e.claims, e.iss) == nil {
 				return e.claims.clone(), nil
 			}
 			m.cache.drop(token)
@@ -45,19 +45,19 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool) (*
 	if b64token && !isB64Token(token) {
 		return nil, errNotB64Token
 	}
-	c, k, keys, err := m.verifyToken(ctx, token)
+	c, k, is, err := m.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	if cacheable && k != nil { // remote answers keep to their own cache and its TTL
-		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, keys: keys})
+		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, iss: is})
 	}
 	return c, nil
 }
 
 // verifyToken is the uncached pipeline. Besides the claims it returns the
-// key that verified the token and that key's provider.
-func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, keyProvider, error) {
+// key that verified the token and the token's issuer.
+func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, *issuer, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	t, grown, err := parseCompact(token, *bp)
@@ -81,31 +81,32 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	keys, ok := m.issuers[c.Issuer]
+	is, ok := m.issuers[c.Issuer]
 	if !ok {
-		if keys = m.fallback; keys == nil {
+		if is = m.fallback; is == nil {
 			return nil, nil, nil, fmt.Errorf("%w: no keys for this issuer", ErrIssuer)
 		}
 	}
-	if rv, ok := keys.(remoteValidator); ok {
+	if err := is.checkHeader(&h); err != nil {
+		return nil, nil, nil, err
+	}
+	var k *key
+	if rv, ok := is.keys.(remoteValidator); ok {
 		// The issuer publishes no keys: it validates the whole token, and
 		// its answer's claims replace the unverified payload's.
 		if c, err = rv.validate(ctx, token); err != nil {
 			return nil, nil, nil, err
 		}
-		if err := m.checkClaims(c); err != nil {
-			return nil, nil, nil, err
-		}
-		return c, nil, keys, nil
-	}
-	k, err := checkSignature(ctx, keys, &t, &h)
-	if err != nil {
+	} else if k, err = checkSignature(ctx, is.keys, &t, &h); err != nil {
 		return nil, nil, nil, err
 	}
-	if err := m.checkClaims(c); err != nil {
+	if err := m.checkClaims(c, is); err != nil {
 		return nil, nil, nil, err
 	}
-	return c, k, keys, nil
+	if err := is.finish(c); err != nil {
+		return nil, nil, nil, err
+	}
+	return c, k, is, nil
 }
 
 // compact is a token that passed the form check: its three segments decoded,
@@ -277,8 +278,9 @@ func decodeSegment(buf, s []byte) (seg, rest []byte, err error) {
 	return seg, out, nil
 }
 
-// checkClaims applies the time, lifetime and audience rules.
-func (m *Middleware) checkClaims(c *Claims) error {
+// checkClaims applies the time and lifetime rules, and the audience rule of
+// the token's issuer.
+func (m *Middleware) checkClaims(c *Claims, is *issuer) error {
 	now := m.cfg.now()
 	if !now.Before(c.ExpiresAt.Add(m.cfg.skew)) {
 		return fmt.Errorf("%w: exp has passed", ErrExpired)
@@ -298,9 +300,9 @@ func (m *Middleware) checkClaims(c *Claims) error {
 			return fmt.Errorf("%w: lifetime exceeds the maximum", ErrExpired)
 		}
 	}
-	if len(c.Audience) > 0 || len(m.cfg.audience) > 0 {
+	if len(c.Audience) > 0 || len(is.audience) > 0 {
 		for _, a := range c.Audience {
-			for _, want := range m.cfg.audience {
+			for _, want := range is.audience {
 				if a == want {
 					return nil
 				}
