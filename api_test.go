@@ -65,6 +65,11 @@ var (
 	_ func(tokengate.Requirement, context.Context, *tokengate.Claims) error         = tokengate.Requirement.Check
 	_ tokengate.Requirement                                                         = tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error { return nil })
 	_ error                                                                         = tokengate.ErrUnavailable
+	_ func(string, ...tokengate.ProviderOption) tokengate.Option                    = tokengate.Privy
+	_ func(string, ...tokengate.ProviderOption) tokengate.Option                    = tokengate.Dynamic
+	_ func(string, ...tokengate.ProviderOption) tokengate.Option                    = tokengate.Web3Auth
+	_ func(string) tokengate.ProviderOption                                         = tokengate.ProviderJWKSURL
+	_ func(...string) tokengate.ProviderOption                                      = tokengate.ProviderAudience
 	_ func(tokengate.KeySource) tokengate.Option                                    = tokengate.WithKeys
 	_ func(...string) tokengate.Option                                              = tokengate.WithAudience
 	_ func(...jwa.SignatureAlgorithm) tokengate.Option                              = tokengate.WithAlgorithms

@@ -55,7 +55,7 @@ func (f RequirementFunc) Check(ctx context.Context, c *Claims) error {
 
 // UnmetError is the error of a built-in requirement that a token fails. It
 // wraps [ErrForbidden]; Kind names the requirement ("chain", "wallet",
-// "contract", "balance", "token id", "any of") and appears in the answer's
+// "contract", "balance", "token id", "any of", "scope") and appears in the answer's
 // error_description. It never carries a claim value.
 type UnmetError struct {
 	Kind string
@@ -70,7 +70,7 @@ func (e *UnmetError) Unwrap() error { return ErrForbidden }
 // requirementKinds are the kinds of the built-in requirements, the only ones
 // an answer names.
 var requirementKinds = map[string]bool{
-	"chain": true, "wallet": true, "contract": true, "balance": true, "token id": true, "any of": true,
+	"chain": true, "wallet": true, "contract": true, "balance": true, "token id": true, "any of": true, "scope": true,
 }
 
 // requirement is a built-in Requirement: its check, and the error its

@@ -1,0 +1,80 @@
+package wallet
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// dynamicCredential is one element of verified_credentials; members are
+// decoded only for the entries that are wallets.
+type dynamicCredential struct {
+	Format  jsontext.Value `json:"format"`
+	Address jsontext.Value `json:"address"`
+	Chain   jsontext.Value `json:"chain"`
+}
+
+// Dynamic reads the verified_credentials claim of a Dynamic JWT, a JSON
+// array of objects, and passes each blockchain credential to add.
+//
+// Shapes, from Dynamic's docs: the JwtVerifiedCredential schema
+// (https://www.dynamic.xyz/docs/api-reference/schemas/JwtVerifiedCredential)
+// gives "format" (required; one of blockchain, email, oauth, passkey,
+// phoneNumber, externalUser), "address" and "chain"; the JWT payload page
+// (https://docs.dynamic.xyz/react-sdk/references/user-payload) shows a
+// wallet entry as {"address", "chain":"eip155", "id", "wallet_name"}, with no
+// "format" member.
+//
+// An entry with "format":"blockchain" is a wallet and must carry a string
+// "address" and a string "chain" that is a CAIP-2 namespace ("eip155",
+// "solana", ...); it is reported as add(chain, address). An entry without
+// "format" but with "address" (the older documented shape) is read the same
+// way; one with neither is malformed. Entries of other formats are skipped.
+//
+// On any malformed input it returns an error starting "dynamic
+// verified_credentials:" and add is not called; on success add is called
+// once per wallet entry, in order.
+func Dynamic(raw []byte, add Add) error {
+	if err := dynamic(raw, add); err != nil {
+		return fmt.Errorf("dynamic verified_credentials: %w", err)
+	}
+	return nil
+}
+
+func dynamic(raw []byte, add Add) error {
+	var buf [8]found
+	ws := buf[:0]
+	err := eachObject(raw, func(_ int, c *dynamicCredential) error {
+		format, ok, err := optString(c.Format, "format")
+		switch {
+		case err != nil:
+			return err
+		case !ok && len(c.Address) == 0:
+			return errors.New("format missing")
+		case ok && format != "blockchain":
+			return nil
+		}
+		addr, err := reqString(c.Address, "address")
+		if err != nil {
+			return err
+		}
+		ns, err := reqString(c.Chain, "chain")
+		if err != nil {
+			return err
+		}
+		if !validNamespace(ns) {
+			return errors.New("chain is not a CAIP-2 namespace")
+		}
+		if err := checkAddress(ns, addr); err != nil {
+			return err
+		}
+		ws = append(ws, found{ns, addr})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	emit(ws, add)
+	return nil
+}
