@@ -1,11 +1,11 @@
 package tokengate
 
 import (
-	"maps"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -17,8 +17,8 @@ import (
 type Middleware struct {
 	cfg      config // scalar settings, as the options left them
 	issuers  map[string]*issuer
-	fallback *issuer // nil without WithKeys
-	algs     algSet  // every algorithm some issuer accepts: the first check
+	fallback *issuer     // nil without WithKeys
+	algs     algSet      // every algorithm some issuer accepts: the first check
 	cache    *tokenCache // nil without WithCache
 	headers  headerCache
 
