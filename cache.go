@@ -77,7 +77,11 @@ func (c *Claims) clone() *Claims {
 		d.TokenBalance = box.bal.Set(c.TokenBalance)
 	}
 	d.TokenBalances = c.TokenBalances.clone()
-	d.Wallets = slices.Clone(c.Wallets)
+	if len(c.Wallets) <= len(box.wallet) && c.Wallets != nil {
+		d.Wallets = append(box.wallet[:0:len(box.wallet)], c.Wallets...)
+	} else {
+		d.Wallets = slices.Clone(c.Wallets)
+	}
 	d.Scopes = slices.Clone(c.Scopes)
 	return d
 }

@@ -99,7 +99,8 @@ func TestCacheSingleUse(t *testing.T) {
 func TestCacheClaimsAreCopies(t *testing.T) {
 	iss := newIssuer(t, jwa.HS256)
 	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(16))
-	tok := iss.Token(tokengate.Claims{Subject: "alice", Audience: nil, TokenIDs: []string{"1"}, TokenBalance: big.NewRat(1, 10)},
+	tok := iss.Token(tokengate.Claims{Subject: "alice", Audience: nil, TokenIDs: []string{"1"}, TokenBalance: big.NewRat(1, 10),
+		WalletAddress: "0x809d4310d578649d8539e718030ee11e603ee8f3", Chain: "ethereum"},
 		tokengatetest.WithClaim("tokenBalances", map[string]map[string]string{"contractAddress": {"0xa": "2"}}))
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := tokengate.ClaimsFromContext(r.Context())
@@ -110,6 +111,8 @@ func TestCacheClaimsAreCopies(t *testing.T) {
 		c.TokenBalances.ContractAddress["0xa"].SetInt64(1 << 40)
 		c.TokenBalances.ContractAddress["0xb"] = nil
 		c.TokenBalances.TokenIDs = map[string]*big.Rat{"7": big.NewRat(1, 1)}
+		c.Wallets[0].Address = "0x0000000000000000000000000000000000000bad"
+		c.Wallets = append(c.Wallets, tokengate.WalletAccount{Chain: "eip155", Address: "0x1"})
 	}))
 	for range 3 {
 		h.ServeHTTP(httptest.NewRecorder(), bearer(tok))
@@ -122,6 +125,7 @@ func TestCacheClaimsAreCopies(t *testing.T) {
 	assert.Equal(t, "2", c.TokenBalances.ContractAddress["0xa"].RatString())
 	assert.Len(t, c.TokenBalances.ContractAddress, 1)
 	assert.Nil(t, c.TokenBalances.TokenIDs)
+	assert.Equal(t, []tokengate.WalletAccount{{Chain: "eip155:1", Address: "0x809d4310d578649d8539e718030ee11e603ee8f3"}}, c.Wallets)
 }
 
 // TestCacheBoundsAndLimits: the cache holds at most its size, and tokens

@@ -150,6 +150,17 @@ func FuzzClaims(f *testing.F) {
 		if c.TokenBalance != nil && c.TokenBalance.Sign() < 0 {
 			t.Fatalf("negative tokenBalance: %q", b)
 		}
+		// memberValue, which reads a preset's wallet claim, finds members
+		// as the decoder does, and hands out whole JSON values.
+		for _, name := range []string{"sub", "walletAddress", "linked_accounts"} {
+			v, ok := memberValue(c.raw, name)
+			if ok && !jsontext.Value(v).IsValid() {
+				t.Fatalf("memberValue(%q) = %q, not a JSON value: %q", name, v, b)
+			}
+		}
+		if _, ok := memberValue(c.raw, "sub"); c.Subject != "" && !ok {
+			t.Fatalf("memberValue missed sub: %q", b)
+		}
 	})
 }
 
