@@ -20,7 +20,14 @@
 // (or with an issuer not listed) use [WithKeys]. Key sources: [JWKS] (fetched
 // and refreshed in the background), [PublicKey], [HMACSecret] / [HMACKey],
 // and [KeySet]. Each key verifies with exactly one algorithm, and the
-// token's header "alg" must equal it.
+// token's header "alg" must equal it. [IssuerAudience], [IssuerAlgorithms]
+// and [IssuerTypes] set what applies to one issuer's tokens only.
+//
+// # Wallet-login providers
+//
+// [Privy], [Dynamic] and [Web3Auth] are one option each: the provider's
+// issuer, algorithm, key set, audience and required checks, and its wallet
+// claims read into [Claims.Wallets], which [Wallet] and [Chain] gate on.
 //
 // # Verification
 //
@@ -39,7 +46,7 @@
 //	malformed Authorization, two headers     400  Bearer realm="api", error="invalid_request"
 //	bad signature, expired, wrong iss/aud    401  Bearer realm="api", error="invalid_token"
 //	a requirement fails                      403  Bearer realm="api", error="insufficient_scope"
-//	keys unavailable                         503  Retry-After
+//	keys unavailable, requirement undecided  503  Retry-After
 //
 // with a JSON body {"error": ..., "error_description": ...} whose texts are
 // fixed: no token, claim value or internal error is ever echoed, and the
