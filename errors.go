@@ -171,7 +171,7 @@ func answer(realm string, err error) (int, http.Header, []byte) {
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	} else {
-		h.Set("WWW-Authenticate", wwwAuthenticate(realm, e.Code))
+		h.Set("WWW-Authenticate", wwwAuthenticate(realm, e.Code, requiredScope(e)))
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -179,12 +179,27 @@ func answer(realm string, err error) (int, http.Header, []byte) {
 	return e.Status, h, errorBody(e)
 }
 
-func wwwAuthenticate(realm, code string) string {
+func wwwAuthenticate(realm, code, scope string) string {
 	v := `Bearer realm="` + realm + `"`
 	if code != "" {
 		v += `, error="` + code + `"`
 	}
+	if scope != "" {
+		v += `, scope="` + scope + `"`
+	}
 	return v
+}
+
+// requiredScope is the scope attribute for e: the scopes a failed [Scope]
+// requirement needs, when they are a well-formed scope list.
+func requiredScope(e *Error) string {
+	if e.Code != CodeInsufficientScope {
+		return ""
+	}
+	if ue, ok := errors.AsType[*UnmetError](e.Err); ok && isScopeList(ue.Scope) {
+		return ue.Scope
+	}
+	return ""
 }
 
 // errorBody is the JSON body for e. Every text in it is a constant, so it is

@@ -59,6 +59,11 @@ func (f RequirementFunc) Check(ctx context.Context, c *Claims) error {
 // error_description. It never carries a claim value.
 type UnmetError struct {
 	Kind string
+	// Scope, for a failed [Scope] requirement, holds the scopes it needs,
+	// space-separated: the answer's WWW-Authenticate names them in a scope
+	// attribute (RFC 6750 §3). Empty for other kinds; a value that is not
+	// a list of RFC 6749 scope-tokens is never sent.
+	Scope string
 }
 
 // Error reports the kind of requirement that failed.

@@ -205,14 +205,3 @@ func Web3Auth(clientID string, opts ...ProviderOption) Option {
 		{iss: "https://authjs.web3auth.io", jwksURL: "https://authjs.web3auth.io/jwks", alg: jwa.ES256, wallets: wallets},
 	}, opts)
 }
-
-// requireScope is a provider's check that the token's scopes hold scope:
-// without it the token is answered 403 insufficient_scope.
-func requireScope(scope string) func(*Claims) error {
-	return func(c *Claims) error {
-		if slices.Contains(c.Scopes, scope) {
-			return nil
-		}
-		return &UnmetError{Kind: "scope"}
-	}
-}
