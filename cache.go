@@ -1,6 +1,7 @@
 package tokengate
 
 import (
+	"crypto"
 	"crypto/hmac"
 	"slices"
 	"sync"
@@ -96,6 +97,6 @@ func sameKey(a, b *key) bool {
 		sb, ok := b.raw.([]byte)
 		return ok && hmac.Equal(sa, sb)
 	}
-	pa, ok := a.raw.(interface{ Equal(any) bool })
+	pa, ok := a.raw.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && pa.Equal(b.raw)
 }

@@ -174,3 +174,27 @@ func TestCacheKeepsRequestChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheSurvivesRefresh: a key set refresh that brings the same keys
+// keeps them, so the tokens they verified stay cached, for every kind of
+// public key (their Equal takes a crypto.PublicKey).
+func TestCacheSurvivesRefresh(t *testing.T) {
+	for _, alg := range []jwa.SignatureAlgorithm{jwa.ES256, jwa.RS256, jwa.EdDSA, jwa.PS256} {
+		t.Run(alg.String(), func(t *testing.T) {
+			iss := newIssuer(t, alg)
+			var rec decisions
+			m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), keysOf(iss, tokengate.JWKSMinInterval(0))),
+				tokengate.WithCache(16), tokengate.WithDecisionHook(rec.hook))
+			tok := iss.Token(tokengate.Claims{})
+			require.Equal(t, 200, serve(m.Handler, bearer(tok)).status)
+			before := iss.JWKSRequests()
+			require.Equal(t, 401, serve(m.Handler, bearer(iss.Token(tokengate.Claims{}, tokengatetest.WithHeader("kid", "unknown")))).status)
+			require.Equal(t, before+1, iss.JWKSRequests(), "a refresh")
+			rec.take()
+			require.Equal(t, 200, serve(m.Handler, bearer(tok)).status)
+			got := rec.take()
+			require.Len(t, got, 1)
+			assert.True(t, got[0].Cached, "the cache still answers after the refresh")
+		})
+	}
+}

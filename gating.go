@@ -474,16 +474,25 @@ func (m *Middleware) gate(name string, reqs []Requirement) func(r *http.Request)
 	}
 	reqs = localFirst(reqs)
 	return func(r *http.Request) (*Claims, error) {
-		c, ok := ClaimsFromContext(r.Context())
-		if !ok {
-			var err error
-			if c, err = m.Authenticate(r); err != nil {
-				return nil, err
-			}
-		}
-		if err := checkAll(r.Context(), c, reqs); err != nil {
-			return nil, classify(err)
-		}
-		return c, nil
+		d := m.observe()
+		c, err := m.gateOne(r, reqs, d)
+		m.report(d, err)
+		return c, err
 	}
+}
+
+// gateOne is one decision of a gate: the claims in r's context, or those
+// authenticate verifies, checked against reqs.
+func (m *Middleware) gateOne(r *http.Request, reqs []Requirement, d *decisionMeta) (*Claims, error) {
+	c, ok := ClaimsFromContext(r.Context())
+	if !ok {
+		var err error
+		if c, err = m.authenticate(r, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkAll(r.Context(), c, reqs); err != nil {
+		return nil, classify(err)
+	}
+	return c, nil
 }

@@ -32,6 +32,7 @@ type walletClaim struct {
 
 // issuer is one issuer's settings as New resolved them.
 type issuer struct {
+	name     string // the WithIssuer iss; "" for WithKeys
 	keys     keyProvider
 	audience []string
 	algs     algSet

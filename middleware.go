@@ -82,6 +82,7 @@ func New(opts ...Option) (*Middleware, error) {
 		if err != nil {
 			return nil, err
 		}
+		is.name = s.iss
 		m.issuers[s.iss] = is
 	}
 	if cfg.fallback != nil {
@@ -118,10 +119,12 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 // [WithCredentialsOptional] is set and r carries no token; or the error
 // (an [*Error]) that Handler answers.
 func (m *Middleware) Admit(r *http.Request) (*Claims, error) {
-	c, err := m.Authenticate(r)
+	d := m.observe()
+	c, err := m.authenticate(r, d)
 	if err != nil && m.cfg.optional && errors.Is(err, ErrNoToken) {
-		return nil, nil
+		c, err = nil, nil
 	}
+	m.report(d, err)
 	return c, err
 }
 
@@ -129,6 +132,14 @@ func (m *Middleware) Admit(r *http.Request) (*Claims, error) {
 // claims, or an [*Error] wrapping a sentinel such as [ErrNoToken] (no token),
 // [ErrInvalidRequest] (malformed credentials) or one of [Middleware.Verify]'s.
 func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
+	d := m.observe()
+	c, err := m.authenticate(r, d)
+	m.report(d, err)
+	return c, err
+}
+
+// authenticate is Authenticate, collecting what d reports (d may be nil).
+func (m *Middleware) authenticate(r *http.Request, d *decisionMeta) (*Claims, error) {
 	// The default extraction is FromAuthHeader's, with its b64token check
 	// left to verify, which skips it for a cached token.
 	extract, b64token := m.cfg.extractor, false
@@ -145,7 +156,7 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
-	return m.verifyAll(r.Context(), tok, b64token)
+	return m.verifyAll(r.Context(), tok, b64token, d)
 }
 
 // Verify verifies a raw compact token: form, header, issuer, key, signature
@@ -156,13 +167,18 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 // [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
 // [ErrKeysUnavailable] or [ErrForbidden].
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
-	return m.verifyAll(ctx, token, false)
+	d := m.observe()
+	c, err := m.verifyAll(ctx, token, false, d)
+	m.report(d, err)
+	return c, err
 }
 
 // verifyAll is Verify; with b64token, a token that is not in the cache must
 // also be an RFC 6750 b64token, or it is refused with [ErrInvalidRequest].
-func (m *Middleware) verifyAll(ctx context.Context, token string, b64token bool) (*Claims, error) {
-	c, err := m.verify(ctx, token, b64token)
+// It fills d (which may be nil) with the issuer and whether the cache
+// answered.
+func (m *Middleware) verifyAll(ctx context.Context, token string, b64token bool, d *decisionMeta) (*Claims, error) {
+	c, err := m.verify(ctx, token, b64token, d)
 	if err == nil && m.cfg.replay != nil {
 		err = m.spend(ctx, c)
 	}

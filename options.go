@@ -32,6 +32,7 @@ type config struct {
 	requirements []Requirement
 	replay       ReplayStore
 	cacheEntries int
+	onDecision   func(Decision)
 }
 
 type issuerSource struct {
@@ -279,6 +280,31 @@ func WithCache(entries int) Option {
 			return errors.New("WithCache: given twice")
 		}
 		c.cacheEntries = entries
+		return nil
+	}
+}
+
+// WithDecisionHook calls hook once per decision, with its outcome (status,
+// RFC 6750 code, the sentinel cause), the issuer whose settings applied,
+// whether the verified-token cache answered, and the time taken: feed it to
+// metrics or traces. It never receives the token or a claim value. A
+// decision is one call of [Middleware.Handler] (per request),
+// [Middleware.Require] or [Middleware.Gate] (per request), or of
+// [Middleware.Authenticate], [Middleware.Admit] or [Middleware.Verify]
+// called directly: a request through Handler and then Require is two
+// decisions. The hook runs on the request's goroutine before the answer is
+// written, so it must be fast and safe for concurrent use; it must not
+// panic. Default: none, which costs a nil check per request. New fails on a
+// nil hook or when given twice.
+func WithDecisionHook(hook func(Decision)) Option {
+	return func(c *config) error {
+		switch {
+		case hook == nil:
+			return errors.New("WithDecisionHook: nil hook")
+		case c.onDecision != nil:
+			return errors.New("WithDecisionHook: given twice")
+		}
+		c.onDecision = hook
 		return nil
 	}
 }

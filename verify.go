@@ -30,13 +30,16 @@ type header struct {
 // header, key choice by iss then kid, signature, claims.
 // With b64token, a token the cache does not hold must be an RFC 6750
 // b64token (see bearerToken).
-func (m *Middleware) verify(ctx context.Context, token string, b64token bool) (*Claims, error) {
+func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d *decisionMeta) (*Claims, error) {
 	cacheable := m.cache != nil && len(token) <= maxCachedToken
 	if cacheable {
 		if e := m.cache.get(token); e != nil {
 			// A hit is rechecked: the key must still be current, and exp,
 			// nbf, iat, lifetime and audience still hold now.
 			if e.iss.keys.current(e.key) && m.checkClaims(e.claims, e.iss) == nil {
+				if d != nil {
+					d.issuer, d.cached = e.iss.name, true
+				}
 				return e.claims.clone(), nil
 			}
 			m.cache.drop(token)
@@ -46,6 +49,9 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool) (*
 		return nil, errNotB64Token
 	}
 	c, k, is, err := m.verifyToken(ctx, token)
+	if d != nil && is != nil {
+		d.issuer = is.name
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -88,23 +94,23 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 		}
 	}
 	if err := is.checkHeader(&h); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, is, err
 	}
 	var k *key
 	if rv, ok := is.keys.(remoteValidator); ok {
 		// The issuer publishes no keys: it validates the whole token, and
 		// its answer's claims replace the unverified payload's.
 		if c, err = rv.validate(ctx, token); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, is, err
 		}
 	} else if k, err = checkSignature(ctx, is.keys, &t, &h); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, is, err
 	}
 	if err := m.checkClaims(c, is); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, is, err
 	}
 	if err := is.finish(c); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, is, err
 	}
 	return c, k, is, nil
 }
