@@ -185,4 +185,3 @@ func ExampleWithDecisionHook() {
 	// 401 tokengate: no token 1
 	// 401 tokengate: malformed token 1
 }
-
