@@ -70,6 +70,8 @@ var (
 	_ func(string, ...tokengate.ProviderOption) tokengate.Option                    = tokengate.Web3Auth
 	_ func(string) tokengate.ProviderOption                                         = tokengate.ProviderJWKSURL
 	_ func(...string) tokengate.ProviderOption                                      = tokengate.ProviderAudience
+	_ func(...tokengate.JWKSOption) tokengate.KeySource                             = tokengate.OIDC
+	_ func(...string) tokengate.Requirement                                         = tokengate.Scope
 	_ func(tokengate.KeySource) tokengate.Option                                    = tokengate.WithKeys
 	_ func(...string) tokengate.Option                                              = tokengate.WithAudience
 	_ func(...jwa.SignatureAlgorithm) tokengate.Option                              = tokengate.WithAlgorithms

@@ -38,6 +38,7 @@ type KeySource interface {
 
 // sourceEnv is what a key source learns of the middleware when it opens.
 type sourceEnv struct {
+	iss    string // the WithIssuer issuer; "" for WithKeys
 	algs   algSet
 	logger *slog.Logger
 	skew   time.Duration // WithClockSkew

@@ -58,7 +58,7 @@ func New(opts ...Option) (*Middleware, error) {
 	if cfg.cacheEntries > 0 {
 		m.cache = newTokenCache(cfg.cacheEntries)
 	}
-	open := func(name string, keys KeySource, ic issuerConfig) (*issuer, error) {
+	open := func(name, iss string, keys KeySource, ic issuerConfig) (*issuer, error) {
 		is := &issuer{audience: cfg.audience, algs: global, types: ic.types, wallets: ic.wallets, checks: ic.checks}
 		if ic.audience != nil {
 			is.audience = ic.audience
@@ -69,7 +69,7 @@ func New(opts ...Option) (*Middleware, error) {
 				is.algs[a], m.algs[a] = true, true
 			}
 		}
-		p, err := keys.open(&sourceEnv{algs: is.algs, logger: cfg.logger, skew: cfg.skew})
+		p, err := keys.open(&sourceEnv{iss: iss, algs: is.algs, logger: cfg.logger, skew: cfg.skew})
 		if err != nil {
 			m.Close()
 			return nil, fmt.Errorf("%w: %s: %w", ErrConfig, name, err)
@@ -78,7 +78,7 @@ func New(opts ...Option) (*Middleware, error) {
 		return is, nil
 	}
 	for _, s := range cfg.issuers {
-		is, err := open(fmt.Sprintf("WithIssuer(%q)", s.iss), s.keys, s.cfg)
+		is, err := open(fmt.Sprintf("WithIssuer(%q)", s.iss), s.iss, s.keys, s.cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +86,7 @@ func New(opts ...Option) (*Middleware, error) {
 		m.issuers[s.iss] = is
 	}
 	if cfg.fallback != nil {
-		is, err := open("WithKeys", cfg.fallback, issuerConfig{})
+		is, err := open("WithKeys", "", cfg.fallback, issuerConfig{})
 		if err != nil {
 			return nil, err
 		}
