@@ -1,0 +1,360 @@
+package onchain_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tokengate/tokengate"
+	"github.com/tokengate/tokengate/onchain"
+)
+
+// rpcCall is one call of a batch that a fake node received.
+type rpcCall struct {
+	ID     json.RawMessage   `json:"id"`
+	Method string            `json:"method"`
+	Params []json.RawMessage `json:"params"`
+}
+
+// data is the "data" of an eth_call.
+func (c rpcCall) data() string {
+	if len(c.Params) == 0 {
+		return ""
+	}
+	var p struct{ Data string }
+	_ = json.Unmarshal(c.Params[0], &p)
+	return p.Data
+}
+
+const (
+	fakeHolder = "0x00000000000000000000000000000000000000aa"
+	fakeChain  = "0x7a69" // 31337
+)
+
+// goodAnswer is a correct answer of a node where fakeHolder holds 10
+// tokens of 6 decimals, token id 1 and 5 units of every ERC-1155 id.
+func goodAnswer(c rpcCall) map[string]any {
+	m := map[string]any{"jsonrpc": "2.0", "id": c.ID}
+	d := c.data()
+	switch {
+	case c.Method == "eth_chainId":
+		m["result"] = fakeChain
+	case strings.HasPrefix(d, "0x313ce567"):
+		m["result"] = fmt.Sprintf("0x%064x", 6)
+	case strings.HasPrefix(d, "0x70a08231"):
+		m["result"] = fmt.Sprintf("0x%064x", 10_000000)
+	case strings.HasPrefix(d, "0x6352211e"):
+		m["result"] = "0x" + strings.Repeat("0", 24) + fakeHolder[2:]
+	default:
+		m["result"] = fmt.Sprintf("0x%064x", 5)
+	}
+	return m
+}
+
+// fakeNode answers JSON-RPC batches: with bad(calls) while broken is set
+// (it writes the whole answer), else correctly.
+type fakeNode struct {
+	*httptest.Server
+	broken   atomic.Bool
+	requests atomic.Int64
+}
+
+func newFakeNode(t testing.TB, bad func(w http.ResponseWriter, r *http.Request, calls []rpcCall)) *fakeNode {
+	t.Helper()
+	f := &fakeNode{}
+	f.broken.Store(true)
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.requests.Add(1)
+		var calls []rpcCall
+		if err := json.NewDecoder(r.Body).Decode(&calls); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if f.broken.Load() {
+			bad(w, r, calls)
+			return
+		}
+		out := make([]any, len(calls))
+		for i, c := range calls {
+			out[i] = goodAnswer(c)
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// answerWith answers each call with goodAnswer changed by edit.
+func answerWith(edit func(c rpcCall, m map[string]any)) func(http.ResponseWriter, *http.Request, []rpcCall) {
+	return func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+		out := make([]any, len(calls))
+		for i, c := range calls {
+			m := goodAnswer(c)
+			edit(c, m)
+			out[i] = m
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+func writeRaw(body string) func(http.ResponseWriter, *http.Request, []rpcCall) {
+	return func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) { _, _ = io.WriteString(w, body) }
+}
+
+// onCalls edits the answer of the calls whose data starts with prefix.
+func onCalls(prefix string, edit func(m map[string]any)) func(http.ResponseWriter, *http.Request, []rpcCall) {
+	return answerWith(func(c rpcCall, m map[string]any) {
+		if c.Method == "eth_call" && strings.HasPrefix(c.data(), prefix) {
+			edit(m)
+		}
+	})
+}
+
+func setResult(v any) func(map[string]any) { return func(m map[string]any) { m["result"] = v } }
+
+func setError(code int, msg string) func(map[string]any) {
+	return func(m map[string]any) {
+		delete(m, "result")
+		m["error"] = map[string]any{"code": code, "message": msg}
+	}
+}
+
+// TestNodeFailures: whatever goes wrong with the node, the requirement
+// answers 503 with Retry-After (never 200, never 403), and 200 again as
+// soon as the node answers correctly.
+func TestNodeFailures(t *testing.T) {
+	const (
+		balanceOf = "0x70a08231"
+		ownerOf   = "0x6352211e"
+		decimals  = "0x313ce567"
+	)
+	tests := []struct {
+		name   string
+		erc721 bool // the requirement is ERC721(id 1), else ERC20(10)
+		bad    func(http.ResponseWriter, *http.Request, []rpcCall)
+	}{
+		{"status 502", false, func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+		}},
+		{"status 429", false, func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+		}},
+		{"redirect", false, func(w http.ResponseWriter, r *http.Request, _ []rpcCall) {
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+		}},
+		{"garbage", false, writeRaw("<html>hello</html>")},
+		{"empty body", false, writeRaw("")},
+		{"truncated JSON", false, writeRaw(`[{"jsonrpc":"2.0","id":0,"result":"0x7a69"},`)},
+		{"one JSON-RPC error for the batch", false, writeRaw(`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch not supported"}}`)},
+		{"JSON-RPC error on eth_call", false, onCalls(balanceOf, setError(-32000, "header not found"))},
+		{"revert on balanceOf", false, onCalls(balanceOf, setError(3, "execution reverted"))},
+		{"revert on decimals", false, onCalls(decimals, setError(3, "execution reverted"))},
+		{"JSON-RPC error on ownerOf", true, onCalls(ownerOf, setError(-32005, "limit exceeded"))},
+		{"JSON-RPC error on eth_chainId", false, answerWith(func(c rpcCall, m map[string]any) {
+			if c.Method == "eth_chainId" {
+				setError(-32601, "method not found")(m)
+			}
+		})},
+		{"another chain id", false, answerWith(func(c rpcCall, m map[string]any) {
+			if c.Method == "eth_chainId" {
+				m["result"] = "0x1"
+			}
+		})},
+		{"chain id not a quantity", false, answerWith(func(c rpcCall, m map[string]any) {
+			if c.Method == "eth_chainId" {
+				m["result"] = 31337
+			}
+		})},
+		{"result empty (no code at the address)", false, onCalls(balanceOf, setResult("0x"))},
+		{"result one digit short", false, onCalls(balanceOf, setResult("0x"+strings.Repeat("0", 63)))},
+		{"result two words", false, onCalls(balanceOf, setResult("0x"+strings.Repeat("0", 128)))},
+		{"result not hex", false, onCalls(balanceOf, setResult("0x"+strings.Repeat("g", 64)))},
+		{"result without 0x", false, onCalls(balanceOf, setResult(strings.Repeat("0", 66)))},
+		{"result null", false, onCalls(balanceOf, setResult(nil))},
+		{"result a number", false, onCalls(balanceOf, setResult(10))},
+		{"decimals 78", false, onCalls(decimals, setResult(fmt.Sprintf("0x%064x", 78)))},
+		{"decimals 256", false, onCalls(decimals, setResult(fmt.Sprintf("0x%064x", 256)))},
+		{"owner word with high bytes", true, onCalls(ownerOf, setResult("0x"+strings.Repeat("0", 23)+"1"+fakeHolder[2:]))},
+		{"result and error both", false, onCalls(balanceOf, func(m map[string]any) {
+			m["error"] = map[string]any{"code": 1, "message": "x"}
+		})},
+		{"neither result nor error", false, onCalls(balanceOf, func(m map[string]any) { delete(m, "result") })},
+		{"jsonrpc 1.0", false, onCalls(balanceOf, func(m map[string]any) { m["jsonrpc"] = "1.0" })},
+		{"ids shifted", false, answerWith(func(c rpcCall, m map[string]any) {
+			var id int
+			_ = json.Unmarshal(c.ID, &id)
+			m["id"] = id + 1
+		})},
+		{"ids repeated", false, answerWith(func(_ rpcCall, m map[string]any) { m["id"] = 0 })},
+		{"id a string", false, answerWith(func(c rpcCall, m map[string]any) { m["id"] = string(c.ID) })},
+		{"an answer missing", false, func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+			out := []any{}
+			for _, c := range calls[:len(calls)-1] {
+				out = append(out, goodAnswer(c))
+			}
+			_ = json.NewEncoder(w).Encode(out)
+		}},
+		{"an answer too many", false, func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+			out := []any{}
+			for _, c := range calls {
+				out = append(out, goodAnswer(c))
+			}
+			out = append(out, map[string]any{"jsonrpc": "2.0", "id": 99, "result": "0x"})
+			_ = json.NewEncoder(w).Encode(out)
+		}},
+		{"answer over 1 MiB", false, func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+			out := []any{}
+			for _, c := range calls {
+				m := goodAnswer(c)
+				m["padding"] = strings.Repeat("x", 1<<20)
+				out = append(out, m)
+			}
+			_ = json.NewEncoder(w).Encode(out)
+		}},
+		{"hanging", false, func(_ http.ResponseWriter, r *http.Request, _ []rpcCall) { <-r.Context().Done() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newFakeNode(t, tt.bad)
+			oc := newClient(t, node.URL, onchain.Timeout(200*time.Millisecond))
+			req := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "10")
+			if tt.erc721 {
+				req = oc.ERC721(chainID, "0x00000000000000000000000000000000000000c0", "1")
+			}
+			g := newGate(t, req)
+			tok := g.token(fakeHolder)
+			expect503(t, g, tok)
+			expect503(t, g, tok) // the failure was not cached as an answer
+			node.broken.Store(false)
+			if resp, body := g.get(t, tok); resp.StatusCode != http.StatusOK {
+				t.Fatalf("node fixed: got %d (%s), want 200", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+func expect503(t *testing.T, g *gate, tok string) {
+	t.Helper()
+	resp, body := g.get(t, tok)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("got %d (%s), want 503", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("503 without Retry-After")
+	}
+}
+
+// TestNodeDown: nothing listens at the endpoint.
+func TestNodeDown(t *testing.T) {
+	oc := newClient(t, freeURL(t))
+	g := newGate(t, oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "1"))
+	expect503(t, g, g.token(fakeHolder))
+}
+
+// TestRecoveryAnvil: a real anvil behind a proxy that fails in several ways,
+// then passes again; and anvil itself stopped and started again.
+func TestRecoveryAnvil(t *testing.T) {
+	w := newWorld(t)
+	p := newProxy(t, w.anvil.URL())
+	oc := newClient(t, p.URL, onchain.MaxAge(0), onchain.Timeout(300*time.Millisecond))
+	g := newGate(t, oc.ERC20(chainID, w.erc20, "10"), oc.ERC721(chainID, w.erc721, "1"))
+	tok := g.token(w.holder)
+	ok := func(when string) {
+		t.Helper()
+		if resp, body := g.get(t, tok); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: got %d (%s), want 200", when, resp.StatusCode, body)
+		}
+	}
+	ok("at first")
+	for _, m := range []struct {
+		name string
+		mode mode
+	}{{"refuse", refuse}, {"garbage", garbage}, {"rpcErr", rpcErr}, {"status", status}, {"hang", hang}} {
+		t.Run(m.name, func(t *testing.T) {
+			p.set(m.mode)
+			expect503(t, g, tok)
+			p.set(pass)
+			ok("proxy passing again")
+		})
+	}
+	t.Run("anvil restarted", func(t *testing.T) {
+		w.anvil.Stop()
+		expect503(t, g, tok)
+		w.anvil.Start()
+		w.deploy(t) // a new chain: the same contracts at the same addresses
+		ok("anvil back")
+	})
+}
+
+// TestOtherChain: a real node on chain 31337 configured as chain 1 is not
+// believed.
+func TestOtherChain(t *testing.T) {
+	w := newWorld(t)
+	oc, err := onchain.New(onchain.RPC("eip155:1", w.anvil.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oc.Close()
+	g := newGate(t, oc.ERC20("eip155:1", w.erc20, "1"))
+	tok := g.issuer.Token(tokengate.Claims{WalletAddress: w.holder, Chain: "eip155:1"})
+	expect503(t, g, tok)
+}
+
+// TestClosed: after Close, requirements answer 503, even for reads that
+// were cached.
+func TestClosed(t *testing.T) {
+	node := newFakeNode(t, nil)
+	node.broken.Store(false)
+	oc := newClient(t, node.URL)
+	req := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "1")
+	claims := &tokengate.Claims{WalletAddress: fakeHolder}
+	if err := req.Check(context.Background(), claims); err != nil {
+		t.Fatalf("Check before Close: %v", err)
+	}
+	_ = oc.Close()
+	err := req.Check(context.Background(), claims)
+	if !errors.Is(err, tokengate.ErrUnavailable) {
+		t.Fatalf("Check after Close: got %v, want ErrUnavailable", err)
+	}
+	if n := onchain.CacheLen(oc); n != 0 {
+		t.Fatalf("cache after Close: %d reads, want 0", n)
+	}
+}
+
+// TestLogNoSecrets: a failed read is logged at Warn with the endpoint's
+// scheme and host, never the URL's path (an API key) nor a wallet; the
+// error says no more.
+func TestLogNoSecrets(t *testing.T) {
+	node := newFakeNode(t, writeRaw("garbage"))
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	oc := newClient(t, node.URL+"/v3/SECRETKEY?key=SECRET2", onchain.Logger(log))
+	err := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "1").Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+	if !errors.Is(err, tokengate.ErrUnavailable) {
+		t.Fatalf("Check: got %v, want ErrUnavailable", err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, node.URL) {
+		t.Errorf("log: got %q, want a Warn naming %s", out, node.URL)
+	}
+	for _, s := range []string{out, err.Error()} {
+		for _, secret := range []string{"SECRET", fakeHolder[2:]} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%q holds %q", s, secret)
+			}
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "tokengate: ") {
+		t.Errorf("error %q lacks the tokengate: prefix", err)
+	}
+}
