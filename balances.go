@@ -21,7 +21,8 @@ import (
 // An object whose values are all objects is the grouped form, one whose
 // values are all decimals (strings such as "12.5", or JSON numbers) the flat
 // form. Anything else is malformed and the token is refused (401): a mix of
-// the two, a group name other than the four above, a balance that is not a
+// the two, a group name other than the four above (or one of them holding a
+// balance in the flat form), a balance that is not a
 // plain non-negative decimal, or two EVM addresses (or decimal token ids)
 // that are the same but for case (or leading zeros).
 //
@@ -78,6 +79,9 @@ func (w *walker) balances() (*TokenBalances, error) {
 			return errBalancesShape
 		}
 		form = balancesFlat
+		if g, _ := tb.group(name); g != nil {
+			return errBalancesShape // a group's name holding a balance: neither shape
+		}
 		if tb.ContractAddress == nil {
 			tb.ContractAddress = make(map[string]*big.Rat)
 		}

@@ -413,7 +413,7 @@ func (r *refReader) balances() (*TokenBalances, error) {
 			}, nil)
 		}
 		flat = true
-		if grouped {
+		if _, isGroup := groups[member]; grouped || isGroup {
 			return shape
 		}
 		return read(&tb.ContractAddress, member, false)

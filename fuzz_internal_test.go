@@ -96,6 +96,8 @@ func FuzzClaims(f *testing.F) {
 		`{"exp":1,"tokenBalances":{"0xbc4c":"12.5","contractAddress":{}}}`,
 		`{"exp":1,"tokenBalances":{"contractAddress":{"0xa":"1"},"0xb":"2"}}`,
 		`{"exp":1,"tokenBalances":{}}`,
+		`{"exp":1,"tokenBalances":{"contractAddress":"12.5"}}`,
+		`{"exp":1,"tokenBalances":{"0xa":"1","tokenIds":"2"}}`,
 		`{"exp":1,"scope":"user:basic  openid ","scp":["a","b c"]}`,
 		`{"exp":1,"scp":"read write"}`,
 		`{"exp":1,"scope":null,"scp":[1]}`,

@@ -164,10 +164,15 @@ func localFirst(reqs []Requirement) []Requirement {
 }
 
 // checkAll returns the first unmet requirement's error; reqs are in
-// localFirst order.
+// localFirst order. An error that wraps neither ErrForbidden nor
+// ErrUnavailable (a Requirement of another package's making) is wrapped in
+// ErrForbidden: an unmet requirement is never taken for a bad token.
 func checkAll(ctx context.Context, c *Claims, reqs []Requirement) error {
 	for _, r := range reqs {
 		if err := r.Check(ctx, c); err != nil {
+			if !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrUnavailable) {
+				err = fmt.Errorf("%w: %w", ErrForbidden, err)
+			}
 			return err
 		}
 	}
@@ -189,8 +194,12 @@ func invalid(format string, args ...any) *requirement {
 // A chain given as a bare CAIP-2 namespace ("eip155", "solana") matches any
 // chain of that namespace, and a wallet whose token names only the
 // namespace (Dynamic's and Privy's wallets) matches only such a namespace
-// requirement, never a specific chain. An empty list or an empty chain is
-// invalid.
+// requirement, never a specific chain. So Chain("solana") admits any Solana
+// cluster, devnet included; for mainnet only, write "solana-mainnet" or its
+// CAIP-2 id. An empty list or an empty chain is invalid.
+//
+// Chain and [Wallet] are checked separately: on a token with several
+// wallets, AllOf(Chain(a), Wallet(b)) may be met by two different wallets.
 func Chain(chains ...string) Requirement {
 	if len(chains) == 0 {
 		return invalid("Chain: no chain given")

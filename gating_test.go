@@ -85,6 +85,9 @@ func TestRequirements(t *testing.T) {
 		{"chain bsc", tokengate.Chain("bsc"), with(func(c *tokengate.Claims) { c.Chain = "56" }), true, ""},
 		{"chain avalanche", tokengate.Chain("avalanche"), with(func(c *tokengate.Claims) { c.Chain = "43114" }), true, ""},
 		{"chain solana CAIP-2", tokengate.Chain("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"), with(func(c *tokengate.Claims) { c.Chain = "solana" }), true, ""},
+		{"chain solana namespace admits devnet", tokengate.Chain("solana"), with(func(c *tokengate.Claims) { c.Chain = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1" }), true, ""},
+		{"chain solana-mainnet refuses devnet", tokengate.Chain("solana-mainnet"), with(func(c *tokengate.Claims) { c.Chain = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1" }), false, "chain"},
+		{"chain solana-mainnet admits Picket's solana", tokengate.Chain("solana-mainnet"), with(func(c *tokengate.Claims) { c.Chain = "solana" }), true, ""},
 		{"chain any of", tokengate.Chain("polygon", "ethereum"), picket(), true, ""},
 		{"chain other", tokengate.Chain("polygon"), picket(), false, "chain"},
 		{"chain ethereum is not optimism", tokengate.Chain("10"), picket(), false, "chain"},
@@ -345,6 +348,7 @@ func TestPicketTokenBalances(t *testing.T) {
 		{"malformed: an address twice", token(map[string]string{bayc: "1", strings.ToLower(bayc): "2"}), tokengate.MinBalance("0"), 401},
 		{"malformed: a token id twice", token(map[string]map[string]string{"tokenIds": {"42": "1", "0042": "1"}}), tokengate.TokenID("42"), 401},
 		{"malformed: an array", token([]string{bayc}), tokengate.MinBalance("0"), 401},
+		{"malformed: a group's name as a flat contract", token(map[string]string{"contractAddress": "12.5"}), tokengate.MinBalance("10"), 401},
 		{"malformed: a string", token(bayc), tokengate.MinBalance("0"), 401},
 	}
 	for _, tt := range tests {
@@ -424,6 +428,7 @@ func TestRequirementUnavailable(t *testing.T) {
 		{"RequirementFunc plain error", m.Require(tokengate.RequirementFunc(func(context.Context, *tokengate.Claims) error {
 			return errors.New("no")
 		})), 403},
+		{"a Requirement's plain error is a 403, never a bad token", m.Require(plainErrReq{}), 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -458,3 +463,9 @@ func TestRequirementValidate(t *testing.T) {
 	assert.ErrorIs(t, err, tokengate.ErrConfig)
 	assert.ErrorContains(t, err, "bad contract address")
 }
+
+// plainErrReq is a requirement of another package's making that fails with
+// an error wrapping no sentinel.
+type plainErrReq struct{}
+
+func (plainErrReq) Check(context.Context, *tokengate.Claims) error { return context.DeadlineExceeded }

@@ -155,7 +155,8 @@ func Privy(appID string, opts ...ProviderOption) Option {
 //     dynamic.xyz/docs/overview/authentication/tokens);
 //   - aud is the site's origin (same schema), so [ProviderAudience] is
 //     required: New fails without it;
-//   - "scope", space-separated, must hold "user:basic": "If user:basic is
+//   - the "scope" claim, space-separated ("scp" does not count), must hold
+//     "user:basic": "If user:basic is
 //     not among the scopes, the user has NOT completed authentication"
 //     (dynamic.xyz/docs/overview/authentication/dynamic-auth/protect-servers).
 //     A token without it is answered 403 insufficient_scope;
@@ -175,7 +176,7 @@ func Dynamic(environmentID string, opts ...ProviderOption) Option {
 			jwksURL: "https://" + host + "/api/v0/sdk/" + environmentID + "/.well-known/jwks",
 			alg:     jwa.RS256,
 			wallets: &walletClaim{name: "verified_credentials", read: wallet.Dynamic},
-			checks:  []func(*Claims) error{requireScope("user:basic")},
+			checks:  []func(*Claims) error{requireScopeClaim("user:basic")},
 		})
 	}
 	return presetOption("Dynamic", environmentID, nil, presets, opts)

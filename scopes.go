@@ -2,9 +2,10 @@ package tokengate
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/go-json-experiment/json"
 )
 
 // Scope requires the token to hold every one of scopes in [Claims.Scopes]
@@ -64,12 +65,23 @@ func isScopeList(s string) bool {
 	return true
 }
 
-// requireScope is a provider's check that the token's scopes hold scope,
-// answered as [Scope] answers.
-func requireScope(scope string) func(*Claims) error {
-	r := Scope(scope)
-	if err := validateRequirements([]Requirement{r}); err != nil {
-		panic(fmt.Sprintf("tokengate: provider scope %q: %v", scope, err))
+// requireScopeClaim is a provider's check that the token's "scope" claim
+// (space-separated; "scp" does not count) holds scope, answered as [Scope]
+// answers.
+func requireScopeClaim(scope string) func(*Claims) error {
+	unmet := &UnmetError{Kind: "scope", Scope: scope}
+	return func(c *Claims) error {
+		raw, ok := memberValue(c.raw, "scope")
+		if !ok || len(raw) < 2 || raw[0] != '"' {
+			return unmet
+		}
+		var v string
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return unmet
+		}
+		if slices.Contains(strings.Split(v, " "), scope) {
+			return nil
+		}
+		return unmet
 	}
-	return func(c *Claims) error { return r.Check(context.Background(), c) }
 }

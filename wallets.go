@@ -18,8 +18,8 @@ type WalletAccount struct {
 
 // readInto reads the wallet claim from c's verified payload and appends its
 // wallets to c.Wallets. An absent claim adds none (a provider's access
-// tokens often carry no wallets); a malformed one refuses the token with
-// [ErrMalformed], never drops a wallet silently.
+// tokens often carry no wallets); a malformed one, null included, refuses
+// the token with [ErrMalformed], never drops a wallet silently.
 func (wc *walletClaim) readInto(c *Claims) error {
 	raw, ok := memberValue(c.raw, wc.name)
 	if !ok {
@@ -35,8 +35,8 @@ func (wc *walletClaim) readInto(c *Claims) error {
 }
 
 // memberValue returns the JSON text of the top-level member name of
-// payload, a claim set decodeClaims has accepted; false when it is absent or
-// null.
+// payload, a claim set decodeClaims has accepted; false when it is absent.
+// A null member is present: its text is "null".
 func memberValue(payload, name string) (string, bool) {
 	if payload == "" {
 		return "", false
@@ -52,5 +52,5 @@ func memberValue(payload, name string) (string, bool) {
 		}
 		return nil
 	})
-	return val, val != "" && val != "null"
+	return val, val != ""
 }
