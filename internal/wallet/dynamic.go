@@ -2,7 +2,6 @@ package wallet
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -36,45 +35,33 @@ type dynamicCredential struct {
 // verified_credentials:" and add is not called; on success add is called
 // once per wallet entry, in order.
 func Dynamic(raw []byte, add Add) error {
-	if err := dynamic(raw, add); err != nil {
-		return fmt.Errorf("dynamic verified_credentials: %w", err)
-	}
-	return nil
+	return readWallets("dynamic verified_credentials", raw, add, dynamicEntry)
 }
 
-func dynamic(raw []byte, add Add) error {
-	var buf [8]found
-	ws := buf[:0]
-	err := eachObject(raw, func(_ int, c *dynamicCredential) error {
-		format, ok, err := optString(c.Format, "format")
-		switch {
-		case err != nil:
-			return err
-		case !ok && len(c.Address) == 0:
-			return errors.New("format missing")
-		case ok && format != "blockchain":
-			return nil
-		}
-		addr, err := reqString(c.Address, "address")
-		if err != nil {
-			return err
-		}
-		ns, err := reqString(c.Chain, "chain")
-		if err != nil {
-			return err
-		}
-		if !validNamespace(ns) {
-			return errors.New("chain is not a CAIP-2 namespace")
-		}
-		if err := checkAddress(ns, addr); err != nil {
-			return err
-		}
-		ws = append(ws, found{ns, addr})
-		return nil
-	})
-	if err != nil {
-		return err
+// dynamicEntry is the wallet of one credential, if it is one.
+func dynamicEntry(c *dynamicCredential) (found, bool, error) {
+	format, ok, err := optString(c.Format, "format")
+	switch {
+	case err != nil:
+		return found{}, false, err
+	case !ok && len(c.Address) == 0:
+		return found{}, false, errors.New("format missing")
+	case ok && format != "blockchain":
+		return found{}, false, nil
 	}
-	emit(ws, add)
-	return nil
+	addr, err := reqString(c.Address, "address")
+	if err != nil {
+		return found{}, false, err
+	}
+	ns, err := reqString(c.Chain, "chain")
+	if err != nil {
+		return found{}, false, err
+	}
+	if !validNamespace(ns) {
+		return found{}, false, errors.New("chain is not a CAIP-2 namespace")
+	}
+	if err := checkAddress(ns, addr); err != nil {
+		return found{}, false, err
+	}
+	return found{ns, addr}, true, nil
 }

@@ -50,65 +50,54 @@ type privyAccount struct {
 // linked_accounts:" and add is not called; on success add is called once per
 // wallet entry, in order.
 func Privy(raw []byte, add Add) error {
-	if err := privy(raw, add); err != nil {
-		return fmt.Errorf("privy linked_accounts: %w", err)
-	}
-	return nil
-}
-
-func privy(raw []byte, add Add) error {
+	const claim = "privy linked_accounts"
 	if k := jsontext.Value(raw).Kind(); k != '"' {
-		return fmt.Errorf("want a JSON string holding an array, have %s", kindName(k))
+		return fmt.Errorf("%s: want a JSON string holding an array, have %s", claim, kindName(k))
 	}
 	// The string's content, unescaped; whitespace is trimmed first because
 	// AppendUnquote takes exactly one string literal.
 	lit := bytes.Trim(raw, " \t\n\r")
 	inner, err := jsontext.AppendUnquote(make([]byte, 0, len(lit)), lit)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", claim, err)
 	}
-	var buf [8]found
-	ws := buf[:0]
-	err = eachObject(inner, func(_ int, a *privyAccount) error {
-		var ns string
-		switch a.Type {
-		case "":
-			return errors.New("type missing or empty")
-		case "wallet":
-			ct, err := reqString(a.ChainType, "chain_type")
-			if err != nil {
-				return err
-			}
-			if ns = privyNamespace(ct); ns == "" {
-				return errors.New("chain_type is not a supported chain type")
-			}
-		case "smart_wallet":
-			ct, ok, err := optString(a.ChainType, "chain_type")
-			if err != nil {
-				return err
-			}
-			if ok && ct != "ethereum" {
-				return errors.New("smart_wallet chain_type is not \"ethereum\"")
-			}
-			ns = nsEVM
-		default:
-			return nil
-		}
-		addr, err := reqString(a.Address, "address")
+	return readWallets(claim, inner, add, privyEntry)
+}
+
+// privyEntry is the wallet of one linked account, if it is one.
+func privyEntry(a *privyAccount) (found, bool, error) {
+	var ns string
+	switch a.Type {
+	case "":
+		return found{}, false, errors.New("type missing or empty")
+	case "wallet":
+		ct, err := reqString(a.ChainType, "chain_type")
 		if err != nil {
-			return err
+			return found{}, false, err
 		}
-		if err := checkAddress(ns, addr); err != nil {
-			return err
+		if ns = privyNamespace(ct); ns == "" {
+			return found{}, false, errors.New("chain_type is not a supported chain type")
 		}
-		ws = append(ws, found{ns, addr})
-		return nil
-	})
-	if err != nil {
-		return err
+	case "smart_wallet":
+		ct, ok, err := optString(a.ChainType, "chain_type")
+		if err != nil {
+			return found{}, false, err
+		}
+		if ok && ct != "ethereum" {
+			return found{}, false, errors.New("smart_wallet chain_type is not \"ethereum\"")
+		}
+		ns = nsEVM
+	default:
+		return found{}, false, nil
 	}
-	emit(ws, add)
-	return nil
+	addr, err := reqString(a.Address, "address")
+	if err != nil {
+		return found{}, false, err
+	}
+	if err := checkAddress(ns, addr); err != nil {
+		return found{}, false, err
+	}
+	return found{ns, addr}, true, nil
 }
 
 // privyNamespace maps a Privy chain_type to a CAIP-2 namespace, or "".

@@ -49,11 +49,27 @@ const (
 // found is one wallet waiting to be reported.
 type found struct{ chain, address string }
 
-// emit reports the wallets in order once the whole claim has been read.
-func emit(ws []found, add Add) {
+// readWallets reads raw, an array of T (see eachObject), asks entry for the
+// wallet of each element (ok false: the element is not a wallet), and
+// reports the wallets in order once the whole claim has been read. Errors
+// are prefixed with claim, and then add is never called.
+func readWallets[T any](claim string, raw []byte, add Add, entry func(e *T) (w found, ok bool, err error)) error {
+	var buf [8]found
+	ws := buf[:0]
+	err := eachObject(raw, func(_ int, e *T) error {
+		w, ok, err := entry(e)
+		if ok {
+			ws = append(ws, w)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", claim, err)
+	}
 	for _, w := range ws {
 		add(w.chain, w.address)
 	}
+	return nil
 }
 
 // eachObject reads raw, which must be a JSON array of at most MaxEntries

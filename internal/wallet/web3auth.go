@@ -44,54 +44,45 @@ type web3authWallet struct {
 // wallets:" and add is not called; on success add is called once per entry,
 // in order.
 func Web3Auth(raw []byte, add Add) error {
-	if err := web3auth(raw, add); err != nil {
-		return fmt.Errorf("web3auth wallets: %w", err)
-	}
-	return nil
+	return readWallets("web3auth wallets", raw, add, web3authEntry)
 }
 
-func web3auth(raw []byte, add Add) error {
-	var buf [8]found
-	ws := buf[:0]
-	err := eachObject(raw, func(_ int, w *web3authWallet) error {
-		typ, _, err := optString(w.Type, "type")
-		if err != nil {
-			return err
-		}
-		var ns, addr string
-		switch hasAddr, hasKey := len(w.Address) > 0, len(w.PublicKey) > 0; {
-		case hasAddr && hasKey:
-			return errors.New("both address and public_key")
-		case hasAddr:
-			switch typ {
-			case "ethereum":
-				ns = nsEVM
-			case "solana":
-				ns = nsSolana
-			default:
-				return errors.New("type of an address entry is not \"ethereum\" or \"solana\"")
-			}
-			if addr, err = reqString(w.Address, "address"); err != nil {
-				return err
-			}
-			if err := checkAddress(ns, addr); err != nil {
-				return err
-			}
-		case hasKey:
-			if ns, addr, err = web3authKey(w); err != nil {
-				return err
-			}
-		default:
-			return errors.New("neither address nor public_key")
-		}
-		ws = append(ws, found{ns, addr})
-		return nil
-	})
+// web3authEntry is the wallet of one entry: its address, or the address of
+// its public key.
+func web3authEntry(w *web3authWallet) (found, bool, error) {
+	typ, _, err := optString(w.Type, "type")
 	if err != nil {
-		return err
+		return found{}, false, err
 	}
-	emit(ws, add)
-	return nil
+	switch hasAddr, hasKey := len(w.Address) > 0, len(w.PublicKey) > 0; {
+	case hasAddr && hasKey:
+		return found{}, false, errors.New("both address and public_key")
+	case hasAddr:
+		var ns string
+		switch typ {
+		case "ethereum":
+			ns = nsEVM
+		case "solana":
+			ns = nsSolana
+		default:
+			return found{}, false, errors.New("type of an address entry is not \"ethereum\" or \"solana\"")
+		}
+		addr, err := reqString(w.Address, "address")
+		if err != nil {
+			return found{}, false, err
+		}
+		if err := checkAddress(ns, addr); err != nil {
+			return found{}, false, err
+		}
+		return found{ns, addr}, true, nil
+	case hasKey:
+		ns, addr, err := web3authKey(w)
+		if err != nil {
+			return found{}, false, err
+		}
+		return found{ns, addr}, true, nil
+	}
+	return found{}, false, errors.New("neither address nor public_key")
 }
 
 // web3authKey derives the namespace and address of a public_key entry.
