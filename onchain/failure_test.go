@@ -358,3 +358,44 @@ func TestLogNoSecrets(t *testing.T) {
 		t.Errorf("error %q lacks the tokengate: prefix", err)
 	}
 }
+
+// TestOwnerOfErrors: only a revert answers ownerOf with "not held" (403):
+// code 3 (geth, anvil: "execution reverted", with or without data), or
+// -32000 with a message starting "execution reverted" (older geth). Any
+// other JSON-RPC error is the node failing (503), whatever its message.
+func TestOwnerOfErrors(t *testing.T) {
+	const ownerOf = "0x6352211e"
+	tests := []struct {
+		code int
+		msg  string
+		want int
+	}{
+		{3, "execution reverted", http.StatusForbidden},
+		{3, "execution reverted: ERC721: nonexistent token", http.StatusForbidden},
+		{3, "", http.StatusForbidden},
+		{-32000, "execution reverted", http.StatusForbidden},
+		{-32000, "execution reverted: nope", http.StatusForbidden},
+		{-32603, "upstream: execution reverted (timeout)", http.StatusServiceUnavailable},
+		{-32603, "execution reverted", http.StatusServiceUnavailable},
+		{-32000, "upstream: execution reverted", http.StatusServiceUnavailable},
+		{-32000, "Execution Reverted", http.StatusServiceUnavailable},
+		{-32000, "header not found", http.StatusServiceUnavailable},
+		{-32603, "EVM error InvalidFEOpcode", http.StatusServiceUnavailable},
+		{-32005, "limit exceeded", http.StatusServiceUnavailable},
+		{0, "execution reverted", http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %s", tt.code, tt.msg), func(t *testing.T) {
+			node := newFakeNode(t, onCalls(ownerOf, setError(tt.code, tt.msg)))
+			oc := newClient(t, node.URL)
+			err := oc.ERC721(chainID, "0x00000000000000000000000000000000000000c0", "1").Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+			var unmet *tokengate.UnmetError
+			switch {
+			case tt.want == http.StatusForbidden && !errors.As(err, &unmet):
+				t.Fatalf("got %v, want an UnmetError (403)", err)
+			case tt.want == http.StatusServiceUnavailable && !errors.Is(err, tokengate.ErrUnavailable):
+				t.Fatalf("got %v, want ErrUnavailable (503)", err)
+			}
+		})
+	}
+}

@@ -38,10 +38,13 @@ type rpcError struct {
 }
 
 // reverted reports whether e is a node's "execution reverted" answer to
-// eth_call: code 3 (geth and anvil, for a revert with data) or a message
-// saying so (geth's -32000 for a revert without data).
+// eth_call: code 3 (EIP-1474's execution error; geth for a revert with
+// data, anvil for any revert), or code -32000 with a message starting
+// "execution reverted" (geth, for a revert without data).
+// Any other error is the node failing, whatever its message says: a
+// gateway's "-32603 upstream: execution reverted (timeout)" is not a revert.
 func (e *rpcError) reverted() bool {
-	return e.Code == 3 || strings.Contains(strings.ToLower(e.Message), "execution reverted")
+	return e.Code == 3 || (e.Code == -32000 && strings.HasPrefix(e.Message, "execution reverted"))
 }
 
 // fetch reads keys from ep, in batches of at most maxBatch calls each with
