@@ -120,6 +120,24 @@ func onCalls(prefix string, edit func(m map[string]any)) func(http.ResponseWrite
 	})
 }
 
+// editJSON answers each call correctly, but passes the JSON text of the
+// answers to the calls that match (eth_chainId, or an eth_call whose data
+// starts with the selector) through edit. The text is encoding/json's, of
+// a map: {"id":…,"jsonrpc":"2.0","result":…}.
+func editJSON(match string, edit func(js string) string) func(http.ResponseWriter, *http.Request, []rpcCall) {
+	return func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+		out := make([]string, len(calls))
+		for i, c := range calls {
+			b, _ := json.Marshal(goodAnswer(c))
+			out[i] = string(b)
+			if c.Method == match || (c.Method == "eth_call" && strings.HasPrefix(c.data(), match)) {
+				out[i] = edit(out[i])
+			}
+		}
+		_, _ = io.WriteString(w, "["+strings.Join(out, ",")+"]")
+	}
+}
+
 func setResult(v any) func(map[string]any) { return func(m map[string]any) { m["result"] = v } }
 
 func setError(code int, msg string) func(map[string]any) {
@@ -190,6 +208,13 @@ func TestNodeFailures(t *testing.T) {
 		})},
 		{"neither result nor error", false, onCalls(balanceOf, func(m map[string]any) { delete(m, "result") })},
 		{"jsonrpc 1.0", false, onCalls(balanceOf, func(m map[string]any) { m["jsonrpc"] = "1.0" })},
+		{"member names in upper case", false, editJSON("eth_chainId", strings.NewReplacer(`"id"`, `"ID"`, `"jsonrpc"`, `"JSONRPC"`, `"result"`, `"RESULT"`).Replace)},
+		{"member name in another case", false, editJSON(balanceOf, strings.NewReplacer(`"result"`, `"Result"`).Replace)},
+		{"result twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"result":"0x`+strings.Repeat("0", 64)+`","result":`).Replace)},
+		{"error twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"error":{"code":-32000,"message":"x"},"error":null,"result":`).Replace)},
+		{"id twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"id":7,"result":`).Replace)},
+		{"unknown member", false, editJSON(balanceOf, strings.NewReplacer(`{`, `{"extra":1,`).Replace)},
+		{"unknown member in error", true, editJSON(ownerOf, strings.NewReplacer(`"result":"0x`+strings.Repeat("0", 24)+fakeHolder[2:]+`"`, `"error":{"code":3,"message":"execution reverted","data":"0x","x":1}`).Replace)},
 		{"ids shifted", false, answerWith(func(c rpcCall, m map[string]any) {
 			var id int
 			_ = json.Unmarshal(c.ID, &id)

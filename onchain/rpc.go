@@ -3,7 +3,6 @@ package onchain
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tokengate/tokengate"
 )
@@ -24,17 +26,27 @@ const (
 	maxResponse = 1 << 20
 )
 
-// rpcMessage is one JSON-RPC 2.0 answer.
+// rpcMessage is one JSON-RPC 2.0 answer. It is decoded strictly (see
+// unmarshal): member names match exactly, a name given twice or a member
+// not named here makes the whole answer malformed.
 type rpcMessage struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Result  json.RawMessage `json:"result"`
-	Error   *rpcError       `json:"error"`
+	JSONRPC string         `json:"jsonrpc"`
+	ID      jsontext.Value `json:"id"`
+	Result  jsontext.Value `json:"result"`
+	Error   *rpcError      `json:"error"`
 }
 
 type rpcError struct {
-	Code    int64  `json:"code"`
-	Message string `json:"message"`
+	Code    int64          `json:"code"`
+	Message string         `json:"message"`
+	Data    jsontext.Value `json:"data"` // a revert's data; not used
+}
+
+// unmarshal decodes a node's JSON strictly: names are case-sensitive and
+// duplicate names are refused (the defaults of go-json-experiment/json),
+// and so are unknown members.
+func unmarshal(raw []byte, v any) error {
+	return json.Unmarshal(raw, v, json.RejectUnknownMembers(true))
 }
 
 // reverted reports whether e is a node's "execution reverted" answer to
@@ -137,9 +149,9 @@ func (k key) calldata() string {
 // and decodes each call's result.
 func decodeBatch(raw []byte, chain uint64, keys []key) ([]value, error) {
 	var msgs []rpcMessage
-	if err := json.Unmarshal(raw, &msgs); err != nil {
+	if err := unmarshal(raw, &msgs); err != nil {
 		var one rpcMessage
-		if json.Unmarshal(raw, &one) == nil && one.Error != nil {
+		if unmarshal(raw, &one) == nil && one.Error != nil {
 			return nil, fmt.Errorf("batch refused: JSON-RPC error %d %q", one.Error.Code, short(one.Error.Message))
 		}
 		return nil, errors.New("answer is not a JSON-RPC batch")
@@ -182,7 +194,7 @@ func decodeBatch(raw []byte, chain uint64, keys []key) ([]value, error) {
 			return nil, fmt.Errorf("eth_call: JSON-RPC error %d %q", m.Error.Code, short(m.Error.Message))
 		}
 		var s string
-		if err := json.Unmarshal(m.Result, &s); err != nil {
+		if err := unmarshal(m.Result, &s); err != nil {
 			return nil, errors.New("eth_call: result is not a string")
 		}
 		if err := k.decode(s, &vals[i]); err != nil {
@@ -208,9 +220,9 @@ func (k key) decode(s string, v *value) error {
 
 // decodeQuantity reads a JSON string holding a hex quantity ("0x7a69") of
 // at most 16 digits.
-func decodeQuantity(raw json.RawMessage) (uint64, error) {
+func decodeQuantity(raw jsontext.Value) (uint64, error) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := unmarshal(raw, &s); err != nil {
 		return 0, errors.New("not a quantity")
 	}
 	h, ok := strings.CutPrefix(s, "0x")
