@@ -424,3 +424,37 @@ func TestOwnerOfErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeoutCoversBatches: Timeout bounds the whole read of a request, not
+// each of its batches: 350 token ids (four batches) from a node that takes
+// 0.6 × Timeout per batch fail with 503 within about Timeout, rather than
+// passing after four round trips. The bound asserted is loose (2 × Timeout).
+func TestTimeoutCoversBatches(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	good := answerWith(func(rpcCall, map[string]any) {})
+	node := newFakeNode(t, func(w http.ResponseWriter, r *http.Request, calls []rpcCall) {
+		select {
+		case <-time.After(timeout * 6 / 10):
+			good(w, r, calls)
+		case <-r.Context().Done():
+		}
+	})
+	oc := newClient(t, node.URL, onchain.Timeout(timeout))
+	ids := make([]string, 350)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i + 1)
+	}
+	req := oc.ERC721(chainID, "0x00000000000000000000000000000000000000c0", ids...)
+	start := time.Now()
+	err := req.Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+	elapsed := time.Since(start)
+	if !errors.Is(err, tokengate.ErrUnavailable) {
+		t.Fatalf("Check: got %v after %v, want ErrUnavailable", err, elapsed)
+	}
+	if elapsed >= 2*timeout {
+		t.Fatalf("Check took %v, want about Timeout (%v)", elapsed, timeout)
+	}
+	if n := node.requests.Load(); n > 2 {
+		t.Fatalf("node asked %d times, want at most 2 (the deadline passes during the second batch)", n)
+	}
+}

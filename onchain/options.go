@@ -15,8 +15,8 @@ const (
 	// DefaultMaxAge is how old a holding read may be when used, unless
 	// [MaxAge] says otherwise.
 	DefaultMaxAge = 30 * time.Second
-	// DefaultTimeout bounds one JSON-RPC round trip, unless [Timeout] says
-	// otherwise.
+	// DefaultTimeout bounds the node's part of a request, unless [Timeout]
+	// says otherwise.
 	DefaultTimeout = 5 * time.Second
 	// DefaultMaxInFlight is how many JSON-RPC requests may be in flight to
 	// one endpoint at once, unless [MaxInFlight] says otherwise.
@@ -84,9 +84,13 @@ func MaxAge(d time.Duration) Option {
 	}
 }
 
-// Timeout bounds one JSON-RPC request (connecting, sending, the node's
-// answer): DefaultTimeout (5 s) unless set. A request that takes longer
-// fails, and the requirements waiting on it answer 503. It must be positive.
+// Timeout bounds the reads that one Check makes: waiting for an in-flight
+// slot ([MaxInFlight]), connecting, sending and the node's answer, for all
+// of its JSON-RPC batches together (a batch holds at most 100 calls; a
+// Check with more, such as ERC721 with many ids, sends several, one after
+// another, under the same deadline): DefaultTimeout (5 s) unless set. A
+// read that takes longer fails, and the requirements waiting on it answer
+// 503. It must be positive.
 func Timeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {

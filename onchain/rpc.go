@@ -60,13 +60,17 @@ func (e *rpcError) reverted() bool {
 }
 
 // fetch reads keys from ep, in batches of at most maxBatch calls each with
-// an eth_chainId, and returns their values in order. Any failure is an
-// error wrapping tokengate.ErrUnavailable.
+// an eth_chainId, sent one after another, and returns their values in
+// order. One deadline, Timeout from now, covers all of it (the waits for an
+// in-flight slot and every batch), so a request is never held longer. Any
+// failure is an error wrapping tokengate.ErrUnavailable.
 func (c *Client) fetch(ep *endpoint, keys []key) ([]value, error) {
+	ctx, cancel := context.WithTimeout(c.base, c.timeout)
+	defer cancel()
 	vals := make([]value, 0, len(keys))
 	for len(keys) > 0 {
 		n := min(len(keys), maxBatch)
-		got, err := c.batch(ep, keys[:n])
+		got, err := c.batch(ctx, ep, keys[:n])
 		if err != nil {
 			return nil, fmt.Errorf("%w: onchain %s at %s: %w", tokengate.ErrUnavailable, ep.name, ep.display, err)
 		}
@@ -76,11 +80,10 @@ func (c *Client) fetch(ep *endpoint, keys []key) ([]value, error) {
 	return vals, nil
 }
 
-// batch sends one JSON-RPC batch: eth_chainId (id 0), then one eth_call at
-// "latest" per key (ids 1…).
-func (c *Client) batch(ep *endpoint, keys []key) ([]value, error) {
-	ctx, cancel := context.WithTimeout(c.base, c.timeout)
-	defer cancel()
+// batch sends one JSON-RPC batch under ctx: eth_chainId (id 0), then one
+// eth_call at "latest" per key (ids 1…). It holds one of ep's in-flight
+// slots while it runs, and gives it back on every return.
+func (c *Client) batch(ctx context.Context, ep *endpoint, keys []key) ([]value, error) {
 	select {
 	case ep.slots <- struct{}{}:
 		defer func() { <-ep.slots }()
