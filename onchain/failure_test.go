@@ -458,3 +458,55 @@ func TestTimeoutCoversBatches(t *testing.T) {
 		t.Fatalf("node asked %d times, want at most 2 (the deadline passes during the second batch)", n)
 	}
 }
+
+// TestNoSlotLeak: every way a read can fail gives its in-flight slot back.
+// With MaxInFlight(1), a slot kept by a failed read would make every later
+// read wait for it and fail (503) even once the node answers again.
+func TestNoSlotLeak(t *testing.T) {
+	tests := []struct {
+		name string
+		bad  func(http.ResponseWriter, *http.Request, []rpcCall)
+	}{
+		{"connection closed", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}},
+		{"body cut short", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = io.WriteString(w, `[{"jsonrpc":"2.0",`)
+		}},
+		{"status 500", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			http.Error(w, "oops", http.StatusInternalServerError)
+		}},
+		{"answer over 1 MiB", writeRaw(`["` + strings.Repeat("x", 1<<20) + `"]`)},
+		{"garbage", writeRaw("garbage")},
+		{"JSON-RPC error", onCalls("0x70a08231", setError(-32000, "header not found"))},
+		{"another chain", answerWith(func(c rpcCall, m map[string]any) {
+			if c.Method == "eth_chainId" {
+				m["result"] = "0x1"
+			}
+		})},
+		{"hanging", func(_ http.ResponseWriter, r *http.Request, _ []rpcCall) { <-r.Context().Done() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newFakeNode(t, tt.bad)
+			oc := newClient(t, node.URL, onchain.MaxInFlight(1), onchain.Timeout(200*time.Millisecond))
+			req := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "10")
+			claims := &tokengate.Claims{WalletAddress: fakeHolder}
+			for i := range 3 {
+				if err := req.Check(context.Background(), claims); !errors.Is(err, tokengate.ErrUnavailable) {
+					t.Fatalf("Check %d, node failing: got %v, want ErrUnavailable", i, err)
+				}
+			}
+			node.broken.Store(false)
+			if err := req.Check(context.Background(), claims); err != nil {
+				t.Fatalf("Check, node fixed: got %v, want nil (a slot was not given back?)", err)
+			}
+			if n := node.requests.Load(); n != 4 {
+				t.Fatalf("node asked %d times, want 4", n)
+			}
+		})
+	}
+}
