@@ -27,7 +27,8 @@
 // # Reads, cache and load
 //
 // Each read is one eth_call at "latest", cached per (chain, contract, call,
-// wallet or token id) for [MaxAge] in a bounded cache ([CacheSize]). The
+// wallet or token id) for [MaxAge] in a bounded cache ([CacheSize]; when
+// it is full of reads in flight, a new read fails at once). The
 // calls a request misses go in one JSON-RPC batch, with an eth_chainId: no
 // answer is used unless the node says it is on the configured chain.
 // Concurrent requests that miss the same read share one call. So one

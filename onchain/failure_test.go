@@ -510,3 +510,42 @@ func TestNoSlotLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheFullFailsFast: with the cache full of reads in flight (a node
+// that has not answered yet), a Check that needs another read answers 503
+// at once instead of growing the cache; once the reads finish, it passes.
+func TestCacheFullFailsFast(t *testing.T) {
+	release := make(chan struct{})
+	good := answerWith(func(rpcCall, map[string]any) {})
+	node := newFakeNode(t, func(w http.ResponseWriter, r *http.Request, calls []rpcCall) {
+		select {
+		case <-release:
+			good(w, r, calls)
+		case <-r.Context().Done():
+		}
+	})
+	oc := newClient(t, node.URL, onchain.CacheSize(1))
+	contract := "0x00000000000000000000000000000000000000c0"
+	claims := &tokengate.Claims{WalletAddress: fakeHolder}
+	first := make(chan error, 1)
+	go func() { first <- oc.ERC721(chainID, contract, "1").Check(context.Background(), claims) }()
+	for node.requests.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	err := oc.ERC721(chainID, contract, "2").Check(context.Background(), claims)
+	if !errors.Is(err, tokengate.ErrUnavailable) || !strings.Contains(err.Error(), "cache full") {
+		t.Fatalf("Check with the cache full of reads in flight: got %v, want ErrUnavailable (cache full)", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Check took %v, want it to fail at once", d)
+	}
+	close(release)
+	node.broken.Store(false)
+	if err := <-first; err != nil {
+		t.Fatalf("first Check: %v", err)
+	}
+	if err := oc.ERC721(chainID, contract, "2").Check(context.Background(), claims); err != nil {
+		t.Fatalf("Check once the read finished: %v", err)
+	}
+}

@@ -21,8 +21,8 @@ const (
 	// DefaultMaxInFlight is how many JSON-RPC requests may be in flight to
 	// one endpoint at once, unless [MaxInFlight] says otherwise.
 	DefaultMaxInFlight = 8
-	// DefaultCacheSize is how many reads the cache holds, unless
-	// [CacheSize] says otherwise.
+	// DefaultCacheSize is how many reads, finished or in flight, the cache
+	// holds, unless [CacheSize] says otherwise.
 	DefaultCacheSize = 10000
 )
 
@@ -115,8 +115,14 @@ func MaxInFlight(n int) Option {
 }
 
 // CacheSize caps how many reads (one per chain, contract, call and wallet or
-// token id) the cache holds: DefaultCacheSize (10000) unless set. When it is
-// full, expired reads go first, then arbitrary ones. It must be at least 1.
+// token id) the cache holds, finished ones and those in flight together:
+// DefaultCacheSize (10000) unless set. Reads leave it when they expire; when
+// it is full, a new read first evicts the finished reads among up to 64
+// entries (arbitrary ones), and if there are none, because the cache is
+// full of reads in flight, the new read fails at once (503) rather than the
+// cache growing. So CacheSize should be well above the distinct reads in
+// flight at once (up to Timeout each); a Check needs one entry per wallet
+// (and one for decimals, or one per ERC721 id). It must be at least 1.
 func CacheSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
