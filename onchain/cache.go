@@ -49,7 +49,7 @@ type entry struct {
 	ready bool          // val is set; guarded by cache.mu
 	val   value
 	err   error   // set before done closes, when the read failed
-	timer stopper // removes the entry at MaxAge; nil for decimals
+	timer stopper // removes the entry at MaxAge (decimals: DecimalsMaxAge)
 }
 
 // stopper is a *time.Timer, or a test clock's timer.
@@ -171,8 +171,9 @@ func (c *cache) remove(k key, e *entry) {
 }
 
 // finish stores the reads made for the own entries, vals when err is nil,
-// each kept until MaxAge after started, when the read began (decimals for
-// good), or else err, which is not kept: the next request reads again.
+// each kept until MaxAge after started, when the read began (decimals:
+// DecimalsMaxAge), or else err, which is not kept: the next request reads
+// again.
 // Waiters are woken either way.
 func (c *cache) finish(keys []key, own []int, entries []*entry, vals []value, err error, started time.Time) {
 	c.mu.Lock()
@@ -188,10 +189,14 @@ func (c *cache) finish(keys []key, own []int, entries []*entry, vals []value, er
 		}
 		e.val = vals[j]
 		e.ready = true
-		if !mine || k.call == callDecimals {
+		if !mine {
 			continue
 		}
-		ttl := c.maxAge - c.clock.Now().Sub(started)
+		maxAge := c.maxAge
+		if k.call == callDecimals {
+			maxAge = DecimalsMaxAge
+		}
+		ttl := maxAge - c.clock.Now().Sub(started)
 		if ttl <= 0 {
 			delete(c.m, k)
 			continue

@@ -66,7 +66,7 @@ func TestCacheMaxAgeZero(t *testing.T) {
 
 // TestCacheErrorsNotKept: a failed read wakes its waiters with the error
 // and leaves nothing behind, so the next request reads again; decimals,
-// once read, are kept for good.
+// once read, are kept for DecimalsMaxAge (an hour), not MaxAge.
 func TestCacheErrorsNotKept(t *testing.T) {
 	c, clock := testCache(10, time.Second)
 	keys := []key{{chain: 1, call: callDecimals}}
@@ -87,9 +87,31 @@ func TestCacheErrorsNotKept(t *testing.T) {
 	}
 	own, _, entries, _ = c.claim(keys, out)
 	c.finish(keys, own, entries, []value{{decimals: 6}}, nil, clock.Now())
-	clock.Advance(1000 * time.Hour)
+	clock.Advance(DecimalsMaxAge - time.Nanosecond)
 	if !c.hits(keys, out) || out[0].decimals != 6 {
-		t.Fatal("decimals expired")
+		t.Fatal("decimals expired before DecimalsMaxAge")
+	}
+	clock.Advance(time.Nanosecond)
+	if c.hits(keys, out) {
+		t.Fatal("decimals kept past DecimalsMaxAge")
+	}
+}
+
+// TestCacheDecimalsMaxAgeZero: with MaxAge 0, decimals are still read once
+// per DecimalsMaxAge.
+func TestCacheDecimalsMaxAgeZero(t *testing.T) {
+	c, clock := testCache(10, 0)
+	keys := []key{{chain: 1, call: callDecimals}}
+	out := make([]value, 1)
+	own, _, entries, _ := c.claim(keys, out)
+	c.finish(keys, own, entries, []value{{decimals: 6}}, nil, clock.Now())
+	clock.Advance(DecimalsMaxAge - time.Nanosecond)
+	if !c.hits(keys, out) {
+		t.Fatal("decimals not kept with MaxAge 0")
+	}
+	clock.Advance(time.Nanosecond)
+	if c.len() != 0 {
+		t.Fatal("decimals kept past DecimalsMaxAge")
 	}
 }
 

@@ -13,7 +13,7 @@
 // # Requirements
 //
 // [Client.ERC20] (balanceOf ≥ min whole tokens, decimals() read once per
-// contract), [Client.ERC721] (ownerOf any of some ids, or balanceOf > 0)
+// contract and hour, see [DecimalsMaxAge]), [Client.ERC721] (ownerOf any of some ids, or balanceOf > 0)
 // and [Client.ERC1155] (balanceOf(wallet, id) ≥ min). They check the EVM
 // wallets of the token: Claims.Wallets on the requirement's chain or on the
 // namespace "eip155", and walletAddress; any one holding is enough. A token

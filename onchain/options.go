@@ -21,6 +21,11 @@ const (
 	// DefaultMaxInFlight is how many JSON-RPC requests may be in flight to
 	// one endpoint at once, unless [MaxInFlight] says otherwise.
 	DefaultMaxInFlight = 8
+	// DecimalsMaxAge is how long an ERC-20's decimals() read is kept, the
+	// same for every Client, whatever [MaxAge] says: decimals are read once
+	// per contract, and again an hour later, so that one wrong answer does
+	// not stick until restart.
+	DecimalsMaxAge = time.Hour
 	// DefaultCacheSize is how many reads, finished or in flight, the cache
 	// holds, unless [CacheSize] says otherwise.
 	DefaultCacheSize = 10000
@@ -73,6 +78,7 @@ func RPC(chain, url string) Option {
 // DefaultMaxAge (30 s) unless set. A holder who sells loses access at most
 // d after the read that saw the holding. Zero means no reuse: every
 // request reads the chain, though concurrent requests still share one read.
+// An ERC-20's decimals() is kept for [DecimalsMaxAge] (an hour) instead.
 // A negative d makes [New] fail.
 func MaxAge(d time.Duration) Option {
 	return func(c *config) error {
