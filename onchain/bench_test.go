@@ -11,6 +11,13 @@ import (
 // BenchmarkCacheHit is the cost of an on-chain requirement whose reads are
 // cached: Check of ERC20 for a token with one wallet (decimals and
 // balanceOf from the cache). The node is a fake one, asked once.
+//
+// Acceptance criterion (issue 14, point 3): a cache hit costs under 1 µs,
+// that is below 1000 ns/op, with 0 allocs/op. It is a benchmark, not a
+// timed test (a timing assertion would be flaky on shared CI machines), so
+// the criterion is checked by reading the output of:
+//
+//	go test -run '^$' -bench 'BenchmarkCacheHit$' -benchmem ./onchain/
 func BenchmarkCacheHit(b *testing.B) {
 	node := newFakeNode(b, nil)
 	node.broken.Store(false)

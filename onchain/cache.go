@@ -1,10 +1,19 @@
 package onchain
 
 import (
+	"errors"
 	"math/big"
 	"sync"
 	"time"
 )
+
+// maxProbes bounds how many entries a full cache looks at, under its lock,
+// for finished reads to evict before it refuses a new read.
+const maxProbes = 64
+
+// errCacheFull is the failure of a read that finds the cache full of reads
+// in flight.
+var errCacheFull = errors.New("tokengate: onchain: cache full of reads in flight (CacheSize)")
 
 // callKind is what a read asks a contract.
 type callKind uint8
@@ -40,7 +49,7 @@ type entry struct {
 	ready bool          // val is set; guarded by cache.mu
 	val   value
 	err   error   // set before done closes, when the read failed
-	timer stopper // removes the entry at MaxAge; nil for decimals
+	timer stopper // removes the entry at MaxAge (decimals: DecimalsMaxAge)
 }
 
 // stopper is a *time.Timer, or a test clock's timer.
@@ -58,8 +67,8 @@ func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) AfterFunc(d time.Duration, f func()) stopper { return time.AfterFunc(d, f) }
 
-// cache holds reads for MaxAge, at most max of them, and the reads in
-// flight so that concurrent requests for one key share one call.
+// cache holds reads for MaxAge, and the reads in flight so that concurrent
+// requests for one key share one call: at most max entries of both kinds.
 //
 // An entry leaves the cache when its timer fires, MaxAge after its read
 // began, so a cache hit needs no clock reading (time.Now costs more than
@@ -99,8 +108,9 @@ func (c *cache) hits(keys []key, out []value) bool {
 // claim sorts keys into cached reads (copied to out), reads in flight (to
 // wait for, in wait) and reads nobody is making, which the caller must make
 // and then pass to finish (in own, as new in-flight entries). It returns
-// the entry of each key that is not cached.
-func (c *cache) claim(keys []key, out []value) (own, wait []int, entries []*entry) {
+// the entry of each key that is not cached. When a new entry does not fit
+// (see insert), it adds none of them and returns errCacheFull.
+func (c *cache) claim(keys []key, out []value) (own, wait []int, entries []*entry, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	entries = make([]*entry, len(keys))
@@ -114,30 +124,42 @@ func (c *cache) claim(keys []key, out []value) (own, wait []int, entries []*entr
 			wait = append(wait, i)
 		default:
 			e = &entry{done: make(chan struct{})}
-			c.insert(k, e)
+			if !c.insert(k, e) {
+				for _, j := range own { // in flight, but nobody has seen them
+					delete(c.m, keys[j])
+				}
+				return nil, nil, nil, errCacheFull
+			}
 			own = append(own, i)
 		}
 		entries[i] = e
 	}
-	return own, wait, entries
+	return own, wait, entries, nil
 }
 
-// insert adds e under k, first dropping an arbitrary sixteenth of the
-// finished reads when the cache is full. c.mu is held.
-func (c *cache) insert(k key, e *entry) {
+// insert adds e under k and reports true, unless the cache is full: then
+// it first evicts the finished reads among at most maxProbes entries (in
+// the map's order, which is random), and if that frees no room, adds
+// nothing and reports false. So the cache never holds more than max
+// entries, and an insert never scans more than maxProbes. c.mu is held.
+func (c *cache) insert(k key, e *entry) bool {
 	if len(c.m) >= c.max {
-		drop := max(c.max/16, 1)
+		probes := 0
 		for k2, e2 := range c.m {
-			if drop == 0 {
+			if probes == maxProbes {
 				break
 			}
+			probes++
 			if e2.ready {
 				c.remove(k2, e2)
-				drop--
 			}
+		}
+		if len(c.m) >= c.max {
+			return false
 		}
 	}
 	c.m[k] = e
+	return true
 }
 
 // remove deletes e, cached under k. c.mu is held.
@@ -149,8 +171,9 @@ func (c *cache) remove(k key, e *entry) {
 }
 
 // finish stores the reads made for the own entries, vals when err is nil,
-// each kept until MaxAge after started, when the read began (decimals for
-// good), or else err, which is not kept: the next request reads again.
+// each kept until MaxAge after started, when the read began (decimals:
+// DecimalsMaxAge), or else err, which is not kept: the next request reads
+// again.
 // Waiters are woken either way.
 func (c *cache) finish(keys []key, own []int, entries []*entry, vals []value, err error, started time.Time) {
 	c.mu.Lock()
@@ -166,10 +189,14 @@ func (c *cache) finish(keys []key, own []int, entries []*entry, vals []value, er
 		}
 		e.val = vals[j]
 		e.ready = true
-		if !mine || k.call == callDecimals {
+		if !mine {
 			continue
 		}
-		ttl := c.maxAge - c.clock.Now().Sub(started)
+		maxAge := c.maxAge
+		if k.call == callDecimals {
+			maxAge = DecimalsMaxAge
+		}
+		ttl := maxAge - c.clock.Now().Sub(started)
 		if ttl <= 0 {
 			delete(c.m, k)
 			continue

@@ -120,6 +120,24 @@ func onCalls(prefix string, edit func(m map[string]any)) func(http.ResponseWrite
 	})
 }
 
+// editJSON answers each call correctly, but passes the JSON text of the
+// answers to the calls that match (eth_chainId, or an eth_call whose data
+// starts with the selector) through edit. The text is encoding/json's, of
+// a map: {"id":…,"jsonrpc":"2.0","result":…}.
+func editJSON(match string, edit func(js string) string) func(http.ResponseWriter, *http.Request, []rpcCall) {
+	return func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+		out := make([]string, len(calls))
+		for i, c := range calls {
+			b, _ := json.Marshal(goodAnswer(c))
+			out[i] = string(b)
+			if c.Method == match || (c.Method == "eth_call" && strings.HasPrefix(c.data(), match)) {
+				out[i] = edit(out[i])
+			}
+		}
+		_, _ = io.WriteString(w, "["+strings.Join(out, ",")+"]")
+	}
+}
+
 func setResult(v any) func(map[string]any) { return func(m map[string]any) { m["result"] = v } }
 
 func setError(code int, msg string) func(map[string]any) {
@@ -190,6 +208,13 @@ func TestNodeFailures(t *testing.T) {
 		})},
 		{"neither result nor error", false, onCalls(balanceOf, func(m map[string]any) { delete(m, "result") })},
 		{"jsonrpc 1.0", false, onCalls(balanceOf, func(m map[string]any) { m["jsonrpc"] = "1.0" })},
+		{"member names in upper case", false, editJSON("eth_chainId", strings.NewReplacer(`"id"`, `"ID"`, `"jsonrpc"`, `"JSONRPC"`, `"result"`, `"RESULT"`).Replace)},
+		{"member name in another case", false, editJSON(balanceOf, strings.NewReplacer(`"result"`, `"Result"`).Replace)},
+		{"result twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"result":"0x`+strings.Repeat("0", 64)+`","result":`).Replace)},
+		{"error twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"error":{"code":-32000,"message":"x"},"error":null,"result":`).Replace)},
+		{"id twice", false, editJSON(balanceOf, strings.NewReplacer(`"result":`, `"id":7,"result":`).Replace)},
+		{"unknown member", false, editJSON(balanceOf, strings.NewReplacer(`{`, `{"extra":1,`).Replace)},
+		{"unknown member in error", true, editJSON(ownerOf, strings.NewReplacer(`"result":"0x`+strings.Repeat("0", 24)+fakeHolder[2:]+`"`, `"error":{"code":3,"message":"execution reverted","data":"0x","x":1}`).Replace)},
 		{"ids shifted", false, answerWith(func(c rpcCall, m map[string]any) {
 			var id int
 			_ = json.Unmarshal(c.ID, &id)
@@ -356,5 +381,171 @@ func TestLogNoSecrets(t *testing.T) {
 	}
 	if !strings.HasPrefix(err.Error(), "tokengate: ") {
 		t.Errorf("error %q lacks the tokengate: prefix", err)
+	}
+}
+
+// TestOwnerOfErrors: only a revert answers ownerOf with "not held" (403):
+// code 3 (geth, anvil: "execution reverted", with or without data), or
+// -32000 with a message starting "execution reverted" (older geth). Any
+// other JSON-RPC error is the node failing (503), whatever its message.
+func TestOwnerOfErrors(t *testing.T) {
+	const ownerOf = "0x6352211e"
+	tests := []struct {
+		code int
+		msg  string
+		want int
+	}{
+		{3, "execution reverted", http.StatusForbidden},
+		{3, "execution reverted: ERC721: nonexistent token", http.StatusForbidden},
+		{3, "", http.StatusForbidden},
+		{-32000, "execution reverted", http.StatusForbidden},
+		{-32000, "execution reverted: nope", http.StatusForbidden},
+		{-32603, "upstream: execution reverted (timeout)", http.StatusServiceUnavailable},
+		{-32603, "execution reverted", http.StatusServiceUnavailable},
+		{-32000, "upstream: execution reverted", http.StatusServiceUnavailable},
+		{-32000, "Execution Reverted", http.StatusServiceUnavailable},
+		{-32000, "header not found", http.StatusServiceUnavailable},
+		{-32603, "EVM error InvalidFEOpcode", http.StatusServiceUnavailable},
+		{-32005, "limit exceeded", http.StatusServiceUnavailable},
+		{0, "execution reverted", http.StatusServiceUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %s", tt.code, tt.msg), func(t *testing.T) {
+			node := newFakeNode(t, onCalls(ownerOf, setError(tt.code, tt.msg)))
+			oc := newClient(t, node.URL)
+			err := oc.ERC721(chainID, "0x00000000000000000000000000000000000000c0", "1").Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+			var unmet *tokengate.UnmetError
+			switch {
+			case tt.want == http.StatusForbidden && !errors.As(err, &unmet):
+				t.Fatalf("got %v, want an UnmetError (403)", err)
+			case tt.want == http.StatusServiceUnavailable && !errors.Is(err, tokengate.ErrUnavailable):
+				t.Fatalf("got %v, want ErrUnavailable (503)", err)
+			}
+		})
+	}
+}
+
+// TestTimeoutCoversBatches: Timeout bounds the whole read of a request, not
+// each of its batches: 350 token ids (four batches) from a node that takes
+// 0.6 × Timeout per batch fail with 503 within about Timeout, rather than
+// passing after four round trips. The bound asserted is loose (2 × Timeout).
+func TestTimeoutCoversBatches(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	good := answerWith(func(rpcCall, map[string]any) {})
+	node := newFakeNode(t, func(w http.ResponseWriter, r *http.Request, calls []rpcCall) {
+		select {
+		case <-time.After(timeout * 6 / 10):
+			good(w, r, calls)
+		case <-r.Context().Done():
+		}
+	})
+	oc := newClient(t, node.URL, onchain.Timeout(timeout))
+	ids := make([]string, 350)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i + 1)
+	}
+	req := oc.ERC721(chainID, "0x00000000000000000000000000000000000000c0", ids...)
+	start := time.Now()
+	err := req.Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+	elapsed := time.Since(start)
+	if !errors.Is(err, tokengate.ErrUnavailable) {
+		t.Fatalf("Check: got %v after %v, want ErrUnavailable", err, elapsed)
+	}
+	if elapsed >= 2*timeout {
+		t.Fatalf("Check took %v, want about Timeout (%v)", elapsed, timeout)
+	}
+	if n := node.requests.Load(); n > 2 {
+		t.Fatalf("node asked %d times, want at most 2 (the deadline passes during the second batch)", n)
+	}
+}
+
+// TestNoSlotLeak: every way a read can fail gives its in-flight slot back.
+// With MaxInFlight(1), a slot kept by a failed read would make every later
+// read wait for it and fail (503) even once the node answers again.
+func TestNoSlotLeak(t *testing.T) {
+	tests := []struct {
+		name string
+		bad  func(http.ResponseWriter, *http.Request, []rpcCall)
+	}{
+		{"connection closed", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}},
+		{"body cut short", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = io.WriteString(w, `[{"jsonrpc":"2.0",`)
+		}},
+		{"status 500", func(w http.ResponseWriter, _ *http.Request, _ []rpcCall) {
+			http.Error(w, "oops", http.StatusInternalServerError)
+		}},
+		{"answer over 1 MiB", writeRaw(`["` + strings.Repeat("x", 1<<20) + `"]`)},
+		{"garbage", writeRaw("garbage")},
+		{"JSON-RPC error", onCalls("0x70a08231", setError(-32000, "header not found"))},
+		{"another chain", answerWith(func(c rpcCall, m map[string]any) {
+			if c.Method == "eth_chainId" {
+				m["result"] = "0x1"
+			}
+		})},
+		{"hanging", func(_ http.ResponseWriter, r *http.Request, _ []rpcCall) { <-r.Context().Done() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newFakeNode(t, tt.bad)
+			oc := newClient(t, node.URL, onchain.MaxInFlight(1), onchain.Timeout(200*time.Millisecond))
+			req := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "10")
+			claims := &tokengate.Claims{WalletAddress: fakeHolder}
+			for i := range 3 {
+				if err := req.Check(context.Background(), claims); !errors.Is(err, tokengate.ErrUnavailable) {
+					t.Fatalf("Check %d, node failing: got %v, want ErrUnavailable", i, err)
+				}
+			}
+			node.broken.Store(false)
+			if err := req.Check(context.Background(), claims); err != nil {
+				t.Fatalf("Check, node fixed: got %v, want nil (a slot was not given back?)", err)
+			}
+			if n := node.requests.Load(); n != 4 {
+				t.Fatalf("node asked %d times, want 4", n)
+			}
+		})
+	}
+}
+
+// TestCacheFullFailsFast: with the cache full of reads in flight (a node
+// that has not answered yet), a Check that needs another read answers 503
+// at once instead of growing the cache; once the reads finish, it passes.
+func TestCacheFullFailsFast(t *testing.T) {
+	release := make(chan struct{})
+	good := answerWith(func(rpcCall, map[string]any) {})
+	node := newFakeNode(t, func(w http.ResponseWriter, r *http.Request, calls []rpcCall) {
+		select {
+		case <-release:
+			good(w, r, calls)
+		case <-r.Context().Done():
+		}
+	})
+	oc := newClient(t, node.URL, onchain.CacheSize(1))
+	contract := "0x00000000000000000000000000000000000000c0"
+	claims := &tokengate.Claims{WalletAddress: fakeHolder}
+	first := make(chan error, 1)
+	go func() { first <- oc.ERC721(chainID, contract, "1").Check(context.Background(), claims) }()
+	for node.requests.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	err := oc.ERC721(chainID, contract, "2").Check(context.Background(), claims)
+	if !errors.Is(err, tokengate.ErrUnavailable) || !strings.Contains(err.Error(), "cache full") {
+		t.Fatalf("Check with the cache full of reads in flight: got %v, want ErrUnavailable (cache full)", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Check took %v, want it to fail at once", d)
+	}
+	close(release)
+	node.broken.Store(false)
+	if err := <-first; err != nil {
+		t.Fatalf("first Check: %v", err)
+	}
+	if err := oc.ERC721(chainID, contract, "2").Check(context.Background(), claims); err != nil {
+		t.Fatalf("Check once the read finished: %v", err)
 	}
 }

@@ -15,14 +15,19 @@ const (
 	// DefaultMaxAge is how old a holding read may be when used, unless
 	// [MaxAge] says otherwise.
 	DefaultMaxAge = 30 * time.Second
-	// DefaultTimeout bounds one JSON-RPC round trip, unless [Timeout] says
-	// otherwise.
+	// DefaultTimeout bounds the node's part of a request, unless [Timeout]
+	// says otherwise.
 	DefaultTimeout = 5 * time.Second
 	// DefaultMaxInFlight is how many JSON-RPC requests may be in flight to
 	// one endpoint at once, unless [MaxInFlight] says otherwise.
 	DefaultMaxInFlight = 8
-	// DefaultCacheSize is how many reads the cache holds, unless
-	// [CacheSize] says otherwise.
+	// DecimalsMaxAge is how long an ERC-20's decimals() read is kept, the
+	// same for every Client, whatever [MaxAge] says: decimals are read once
+	// per contract, and again an hour later, so that one wrong answer does
+	// not stick until restart.
+	DecimalsMaxAge = time.Hour
+	// DefaultCacheSize is how many reads, finished or in flight, the cache
+	// holds, unless [CacheSize] says otherwise.
 	DefaultCacheSize = 10000
 )
 
@@ -73,6 +78,7 @@ func RPC(chain, url string) Option {
 // DefaultMaxAge (30 s) unless set. A holder who sells loses access at most
 // d after the read that saw the holding. Zero means no reuse: every
 // request reads the chain, though concurrent requests still share one read.
+// An ERC-20's decimals() is kept for [DecimalsMaxAge] (an hour) instead.
 // A negative d makes [New] fail.
 func MaxAge(d time.Duration) Option {
 	return func(c *config) error {
@@ -84,9 +90,13 @@ func MaxAge(d time.Duration) Option {
 	}
 }
 
-// Timeout bounds one JSON-RPC request (connecting, sending, the node's
-// answer): DefaultTimeout (5 s) unless set. A request that takes longer
-// fails, and the requirements waiting on it answer 503. It must be positive.
+// Timeout bounds the reads that one Check makes: waiting for an in-flight
+// slot ([MaxInFlight]), connecting, sending and the node's answer, for all
+// of its JSON-RPC batches together (a batch holds at most 100 calls; a
+// Check with more, such as ERC721 with many ids, sends several, one after
+// another, under the same deadline): DefaultTimeout (5 s) unless set. A
+// read that takes longer fails, and the requirements waiting on it answer
+// 503. It must be positive.
 func Timeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -111,8 +121,14 @@ func MaxInFlight(n int) Option {
 }
 
 // CacheSize caps how many reads (one per chain, contract, call and wallet or
-// token id) the cache holds: DefaultCacheSize (10000) unless set. When it is
-// full, expired reads go first, then arbitrary ones. It must be at least 1.
+// token id) the cache holds, finished ones and those in flight together:
+// DefaultCacheSize (10000) unless set. Reads leave it when they expire; when
+// it is full, a new read first evicts the finished reads among up to 64
+// entries (arbitrary ones), and if there are none, because the cache is
+// full of reads in flight, the new read fails at once (503) rather than the
+// cache growing. So CacheSize should be well above the distinct reads in
+// flight at once (up to Timeout each); a Check needs one entry per wallet
+// (and one for decimals, or one per ERC721 id). It must be at least 1.
 func CacheSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {

@@ -21,7 +21,12 @@ func (c *Client) read(ctx context.Context, ep *endpoint, keys []key, out []value
 	if c.cache.hits(keys, out) {
 		return nil
 	}
-	own, wait, entries := c.cache.claim(keys, out)
+	own, wait, entries, err := c.cache.claim(keys, out)
+	if err != nil { // full of reads in flight: fail now rather than grow
+		err = fmt.Errorf("%w: onchain %s: %w", tokengate.ErrUnavailable, ep.name, err)
+		c.warn(ep, err)
+		return err
+	}
 	if len(own) > 0 {
 		ks := make([]key, len(own))
 		for j, i := range own {

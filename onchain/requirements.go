@@ -40,7 +40,8 @@ type threshold struct {
 
 // ERC20 requires a wallet of the token to hold at least min whole tokens of
 // the ERC-20 contract on chain: balanceOf(wallet) ≥ min × 10^decimals,
-// compared exactly, with decimals() read from the contract once and kept.
+// compared exactly, with decimals() read from the contract once and kept
+// for [DecimalsMaxAge] (an hour).
 // min is a plain non-negative decimal ("100", "0.5"); "0" means more than
 // zero, as in tokengate.MinBalance. Wallets are not added up: one must hold
 // min.

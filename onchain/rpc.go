@@ -3,7 +3,6 @@ package onchain
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/tokengate/tokengate"
 )
@@ -24,34 +26,51 @@ const (
 	maxResponse = 1 << 20
 )
 
-// rpcMessage is one JSON-RPC 2.0 answer.
+// rpcMessage is one JSON-RPC 2.0 answer. It is decoded strictly (see
+// unmarshal): member names match exactly, a name given twice or a member
+// not named here makes the whole answer malformed.
 type rpcMessage struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Result  json.RawMessage `json:"result"`
-	Error   *rpcError       `json:"error"`
+	JSONRPC string         `json:"jsonrpc"`
+	ID      jsontext.Value `json:"id"`
+	Result  jsontext.Value `json:"result"`
+	Error   *rpcError      `json:"error"`
 }
 
 type rpcError struct {
-	Code    int64  `json:"code"`
-	Message string `json:"message"`
+	Code    int64          `json:"code"`
+	Message string         `json:"message"`
+	Data    jsontext.Value `json:"data"` // a revert's data; not used
+}
+
+// unmarshal decodes a node's JSON strictly: names are case-sensitive and
+// duplicate names are refused (the defaults of go-json-experiment/json),
+// and so are unknown members.
+func unmarshal(raw []byte, v any) error {
+	return json.Unmarshal(raw, v, json.RejectUnknownMembers(true))
 }
 
 // reverted reports whether e is a node's "execution reverted" answer to
-// eth_call: code 3 (geth and anvil, for a revert with data) or a message
-// saying so (geth's -32000 for a revert without data).
+// eth_call: code 3 (EIP-1474's execution error; geth for a revert with
+// data, anvil for any revert), or code -32000 with a message starting
+// "execution reverted" (geth, for a revert without data).
+// Any other error is the node failing, whatever its message says: a
+// gateway's "-32603 upstream: execution reverted (timeout)" is not a revert.
 func (e *rpcError) reverted() bool {
-	return e.Code == 3 || strings.Contains(strings.ToLower(e.Message), "execution reverted")
+	return e.Code == 3 || (e.Code == -32000 && strings.HasPrefix(e.Message, "execution reverted"))
 }
 
 // fetch reads keys from ep, in batches of at most maxBatch calls each with
-// an eth_chainId, and returns their values in order. Any failure is an
-// error wrapping tokengate.ErrUnavailable.
+// an eth_chainId, sent one after another, and returns their values in
+// order. One deadline, Timeout from now, covers all of it (the waits for an
+// in-flight slot and every batch), so a request is never held longer. Any
+// failure is an error wrapping tokengate.ErrUnavailable.
 func (c *Client) fetch(ep *endpoint, keys []key) ([]value, error) {
+	ctx, cancel := context.WithTimeout(c.base, c.timeout)
+	defer cancel()
 	vals := make([]value, 0, len(keys))
 	for len(keys) > 0 {
 		n := min(len(keys), maxBatch)
-		got, err := c.batch(ep, keys[:n])
+		got, err := c.batch(ctx, ep, keys[:n])
 		if err != nil {
 			return nil, fmt.Errorf("%w: onchain %s at %s: %w", tokengate.ErrUnavailable, ep.name, ep.display, err)
 		}
@@ -61,11 +80,10 @@ func (c *Client) fetch(ep *endpoint, keys []key) ([]value, error) {
 	return vals, nil
 }
 
-// batch sends one JSON-RPC batch: eth_chainId (id 0), then one eth_call at
-// "latest" per key (ids 1…).
-func (c *Client) batch(ep *endpoint, keys []key) ([]value, error) {
-	ctx, cancel := context.WithTimeout(c.base, c.timeout)
-	defer cancel()
+// batch sends one JSON-RPC batch under ctx: eth_chainId (id 0), then one
+// eth_call at "latest" per key (ids 1…). It holds one of ep's in-flight
+// slots while it runs, and gives it back on every return.
+func (c *Client) batch(ctx context.Context, ep *endpoint, keys []key) ([]value, error) {
 	select {
 	case ep.slots <- struct{}{}:
 		defer func() { <-ep.slots }()
@@ -134,9 +152,9 @@ func (k key) calldata() string {
 // and decodes each call's result.
 func decodeBatch(raw []byte, chain uint64, keys []key) ([]value, error) {
 	var msgs []rpcMessage
-	if err := json.Unmarshal(raw, &msgs); err != nil {
+	if err := unmarshal(raw, &msgs); err != nil {
 		var one rpcMessage
-		if json.Unmarshal(raw, &one) == nil && one.Error != nil {
+		if unmarshal(raw, &one) == nil && one.Error != nil {
 			return nil, fmt.Errorf("batch refused: JSON-RPC error %d %q", one.Error.Code, short(one.Error.Message))
 		}
 		return nil, errors.New("answer is not a JSON-RPC batch")
@@ -179,7 +197,7 @@ func decodeBatch(raw []byte, chain uint64, keys []key) ([]value, error) {
 			return nil, fmt.Errorf("eth_call: JSON-RPC error %d %q", m.Error.Code, short(m.Error.Message))
 		}
 		var s string
-		if err := json.Unmarshal(m.Result, &s); err != nil {
+		if err := unmarshal(m.Result, &s); err != nil {
 			return nil, errors.New("eth_call: result is not a string")
 		}
 		if err := k.decode(s, &vals[i]); err != nil {
@@ -205,9 +223,9 @@ func (k key) decode(s string, v *value) error {
 
 // decodeQuantity reads a JSON string holding a hex quantity ("0x7a69") of
 // at most 16 digits.
-func decodeQuantity(raw json.RawMessage) (uint64, error) {
+func decodeQuantity(raw jsontext.Value) (uint64, error) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := unmarshal(raw, &s); err != nil {
 		return 0, errors.New("not a quantity")
 	}
 	h, ok := strings.CutPrefix(s, "0x")

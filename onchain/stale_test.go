@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokengate/tokengate"
 	"github.com/tokengate/tokengate/onchain"
 )
 
@@ -57,6 +58,58 @@ func TestSoldAfterLogin(t *testing.T) {
 			clock.Advance(maxAge - time.Nanosecond)
 			expect("sold, within MaxAge (the read is reused)", http.StatusOK)
 			clock.Advance(time.Nanosecond)
+			expect("sold, MaxAge passed", http.StatusForbidden)
+		})
+	}
+}
+
+// TestSoldAfterLoginRealClock is TestSoldAfterLogin with the real clock
+// (time.AfterFunc) and a MaxAge of 100 ms: a read is reused within MaxAge,
+// and after a real transfer on anvil the same token is refused once MaxAge
+// has passed since the read began. The check comes half a MaxAge after
+// that, so a cache entry that outlives MaxAge twice fails the test, and
+// timer jitter of up to 50 ms does not.
+func TestSoldAfterLoginRealClock(t *testing.T) {
+	w := newWorld(t)
+	const maxAge = 100 * time.Millisecond
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  func(oc *onchain.Client) tokengate.Requirement
+		sell func(t *testing.T)
+	}{
+		{"erc20", func(oc *onchain.Client) tokengate.Requirement { return oc.ERC20(chainID, w.erc20, "10") }, func(t *testing.T) {
+			if err := w.node.Send(ctx, w.holder, w.erc20, "transfer(address,uint256)", w.other, 1); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"erc721", func(oc *onchain.Client) tokengate.Requirement { return oc.ERC721(chainID, w.erc721, "1") }, func(t *testing.T) {
+			if err := w.node.Send(ctx, w.holder, w.erc721, "transferFrom(address,address,uint256)", w.holder, w.other, 1); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			oc := newClient(t, w.anvil.URL(), onchain.MaxAge(maxAge))
+			g := newGate(t, tt.req(oc))
+			tok := g.token(w.holder)
+			expect := func(when string, want int) {
+				t.Helper()
+				if resp, body := g.get(t, tok); resp.StatusCode != want {
+					t.Fatalf("%s: got %d (%s), want %d", when, resp.StatusCode, body, want)
+				}
+			}
+			before := time.Now()
+			expect("before selling", http.StatusOK)
+			read := time.Now() // the read began between before and read
+			tt.sell(t)
+			if time.Since(before) < maxAge/2 {
+				expect("sold, within MaxAge (the read is reused)", http.StatusOK)
+			} else {
+				t.Logf("selling took %v: reuse within MaxAge not checked", time.Since(before))
+			}
+			time.Sleep(time.Until(read.Add(maxAge * 3 / 2)))
 			expect("sold, MaxAge passed", http.StatusForbidden)
 		})
 	}
