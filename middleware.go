@@ -162,10 +162,11 @@ func (m *Middleware) authenticate(r *http.Request, d *decisionMeta) (*Claims, er
 // Verify verifies a raw compact token: form, header, issuer, key, signature
 // and claims, in that order, then spends the token's id with
 // [WithSingleUse] ([ErrReplayed], [ErrStoreUnavailable]) and applies the
-// [WithRequirements] requirements ([ErrForbidden]). It returns the claims, or an [*Error] wrapping
-// one of [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
+// [WithRequirements] requirements ([ErrForbidden], or [ErrUnavailable] when
+// one cannot decide). It returns the claims, or an [*Error] wrapping one of
+// [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
 // [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
-// [ErrKeysUnavailable] or [ErrForbidden].
+// [ErrKeysUnavailable], [ErrForbidden] or [ErrUnavailable].
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
 	d := m.observe()
 	c, err := m.verifyAll(ctx, token, false, d)
