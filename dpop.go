@@ -182,7 +182,7 @@ func (m *Middleware) authenticateDPoP(r *http.Request, d *decisionMeta) (*Claims
 	dp := m.cfg.dpop
 	tok, ok, err := dpopAuthorization(r)
 	if err != nil {
-		return nil, classify(viaDPoP{err})
+		return nil, classify(err)
 	}
 	if !ok {
 		tok, b64token, err := m.extract(r)
@@ -203,7 +203,7 @@ func (m *Middleware) authenticateDPoP(r *http.Request, d *decisionMeta) (*Claims
 		err = m.admitVerified(ctx, c)
 	}
 	if err != nil {
-		return nil, classify(viaDPoP{err})
+		return nil, classify(err)
 	}
 	return c, nil
 }
@@ -219,14 +219,7 @@ func dpopAuthorization(r *http.Request) (tok string, ok bool, err error) {
 	}
 	v, err := singleValue(vs, "Authorization header")
 	if err != nil {
-		// Two headers are refused on the Bearer path too; the answer
-		// names DPoP when one of them is in that scheme.
-		for _, v := range vs {
-			if scheme, _, _ := strings.Cut(strings.TrimSpace(v), " "); strings.EqualFold(scheme, "DPoP") {
-				return "", false, err
-			}
-		}
-		return "", false, nil
+		return "", false, err
 	}
 	scheme, tok, _ := strings.Cut(v, " ")
 	if !strings.EqualFold(scheme, "DPoP") {
@@ -242,11 +235,16 @@ func dpopAuthorization(r *http.Request) (tok string, ok bool, err error) {
 	return tok, true, nil
 }
 
-// viaDPoP marks the errors of a request in the DPoP scheme, so that its
-// answer carries the error in the DPoP challenge.
-type viaDPoP struct{ error }
-
-func (v viaDPoP) Unwrap() error { return v.error }
+// inDPoPScheme reports whether r has an Authorization header in the DPoP
+// scheme: its refusals carry the error in the DPoP challenge.
+func inDPoPScheme(r *http.Request) bool {
+	for _, v := range r.Header["Authorization"] {
+		if scheme, _, _ := strings.Cut(strings.TrimSpace(v), " "); strings.EqualFold(scheme, "DPoP") {
+			return true
+		}
+	}
+	return false
+}
 
 // confirmation is the "cnf" claim (RFC 7800), as far as DPoP reads it.
 type confirmation struct {

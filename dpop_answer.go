@@ -6,12 +6,12 @@ import "errors"
 // (RFC 9449 §7.1 and §7.2): a DPoP challenge with the accepted proof
 // algorithms in algs, preceded, with DPoPAllowed, by a Bearer challenge.
 // The error code (and scope) go into the challenge of the scheme the
-// request used, DPoP for the DPoP errors; a request without credentials
-// gets both challenges without one.
-func (dp *dpopConfig) challenge(realm string, e *Error, scope string) string {
+// request used (dpopScheme: its Authorization header is in the DPoP
+// scheme), DPoP for the DPoP errors; a request without credentials gets
+// both challenges without one.
+func (dp *dpopConfig) challenge(realm string, e *Error, scope string, dpopScheme bool) string {
 	dpop := `DPoP realm="` + realm + `"`
-	viaDPoPScheme := errors.As(e.Err, new(viaDPoP)) || isDPoPError(e.Err)
-	if e.Code != "" && (viaDPoPScheme || dp.mode == DPoPRequired) {
+	if e.Code != "" && (dpopScheme || isDPoPError(e.Err) || dp.mode == DPoPRequired) {
 		dpop += `, error="` + e.Code + `"`
 		if scope != "" {
 			dpop += `, scope="` + scope + `"`

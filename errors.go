@@ -188,7 +188,7 @@ const retryAfterSeconds = 5
 // 503, and a JSON body {"error":..., "error_description":...} whose texts are
 // fixed.
 func writeError(w http.ResponseWriter, realm string, err error) {
-	status, header, body := answer(realm, nil, err)
+	status, header, body := answer(realm, nil, err, false)
 	writeAnswer(w, status, header, body)
 }
 
@@ -203,15 +203,16 @@ func writeAnswer(w http.ResponseWriter, status int, header http.Header, body []b
 
 // answer is the default answer for err: its status, the headers to set and
 // the body. With DPoP settings (dp not nil) the challenges are those of
-// dpopChallenge, and an [ErrDPoPNonce] answer carries its DPoP-Nonce.
-func answer(realm string, dp *dpopConfig, err error) (int, http.Header, []byte) {
+// dpopConfig.challenge, for a request in the DPoP scheme when dpopScheme
+// is set, and an [ErrDPoPNonce] answer carries its DPoP-Nonce.
+func answer(realm string, dp *dpopConfig, err error, dpopScheme bool) (int, http.Header, []byte) {
 	e := classify(err)
 	h := make(http.Header, 6)
 	switch {
 	case e.Status == http.StatusServiceUnavailable:
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	case dp != nil:
-		h.Set("WWW-Authenticate", dp.challenge(realm, e, requiredScope(e)))
+		h.Set("WWW-Authenticate", dp.challenge(realm, e, requiredScope(e), dpopScheme))
 	default:
 		h.Set("WWW-Authenticate", wwwAuthenticate(realm, e.Code, requiredScope(e)))
 	}

@@ -230,7 +230,7 @@ func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err erro
 		m.cfg.errorHandler(w, r, err)
 		return
 	}
-	status, header, body := answer(m.cfg.realm, m.cfg.dpop, err)
+	status, header, body := m.answer(r, err)
 	writeAnswer(w, status, header, body)
 }
 
@@ -242,7 +242,12 @@ func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err erro
 // [WithErrorHandler].
 func (m *Middleware) ErrorResponse(r *http.Request, err error) (status int, header http.Header, body []byte) {
 	m.logRefusal(r, err)
-	return answer(m.cfg.realm, m.cfg.dpop, err)
+	return m.answer(r, err)
+}
+
+// answer is the default answer to r for err.
+func (m *Middleware) answer(r *http.Request, err error) (int, http.Header, []byte) {
+	return answer(m.cfg.realm, m.cfg.dpop, err, m.cfg.dpop != nil && inDPoPScheme(r))
 }
 
 // logRefusal logs why r was refused, without the token.
