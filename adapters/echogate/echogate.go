@@ -3,8 +3,9 @@
 // [tokengate.Middleware.Handler], as Echo middleware.
 //
 // On failure the middleware does not call the next handler: it sets the
-// answer's headers (WWW-Authenticate or Retry-After, Cache-Control) and
-// returns an *echo.HTTPError whose Message is the JSON body, so the app's own
+// answer's headers (WWW-Authenticate or Retry-After, DPoP-Nonce,
+// Cache-Control) and returns an *echo.HTTPError whose Message is the JSON
+// body, so the app's own
 // HTTPErrorHandler stays in charge; Echo's default handler answers with the
 // same status and body as net/http. [tokengate.WithErrorHandler] does not
 // apply here; write an Echo HTTPErrorHandler instead (errors.As finds the
