@@ -43,6 +43,8 @@ func TestNormalizeHTU(t *testing.T) {
 		{"/a", "", false},
 		{"api.example.com/a", "", false},
 		{"https:///a", "", false},
+		{"http://:", "", false},
+		{"http://:80/a", "", false},
 		{"https://api.example.com/%zz", "", false},
 		{"mailto:a@example.com", "", false},
 		{"", "", false},
@@ -194,6 +196,8 @@ func TestProofKey(t *testing.T) {
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	rsa1024, _ := rsa.GenerateKey(rand.Reader, 1024)
 
+	_, _, err := proofKey(withMember(t, jwkOf(&p256.PublicKey), "key_ops", []string{"verify"}), jwa.ES256)
+	require.NoError(t, err, "key_ops with verify")
 	k, jkt, err := proofKey(jwkOf(&p256.PublicKey), jwa.ES256)
 	require.NoError(t, err)
 	assert.Equal(t, jwa.ES256, k.alg)
@@ -206,21 +210,34 @@ func TestProofKey(t *testing.T) {
 		jwk []byte
 		alg jwa.SignatureAlgorithm
 	}{
-		"private EC":          {jwkOf(p256), jwa.ES256},
-		"P-384 key for ES256": {jwkOf(&p384.PublicKey), jwa.ES256},
-		"RSA 1024":            {jwkOf(&rsa1024.PublicKey), jwa.RS256},
-		"private RSA":         {jwkOf(rsa1024), jwa.RS256},
-		"EC key for RS256":    {jwkOf(&p256.PublicKey), jwa.RS256},
-		"jwk alg differs":     {jwkOf(&p256.PublicKey, "alg", "ES384"), jwa.ES256},
-		"symmetric":           {[]byte(`{"kty":"oct","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}`), jwa.ES256},
-		"X25519":              {[]byte(`{"kty":"OKP","crv":"X25519","x":"3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08"}`), jwa.EdDSA},
-		"point off the curve": {[]byte(`{"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE"}`), jwa.ES256},
-		"not JSON":            {[]byte(`{`), jwa.ES256},
-		"unknown kty":         {[]byte(`{"kty":"XYZ"}`), jwa.ES256},
+		"private EC":             {jwkOf(p256), jwa.ES256},
+		"P-384 key for ES256":    {jwkOf(&p384.PublicKey), jwa.ES256},
+		"RSA 1024":               {jwkOf(&rsa1024.PublicKey), jwa.RS256},
+		"private RSA":            {jwkOf(rsa1024), jwa.RS256},
+		"EC key for RS256":       {jwkOf(&p256.PublicKey), jwa.RS256},
+		"jwk alg differs":        {jwkOf(&p256.PublicKey, "alg", "ES384"), jwa.ES256},
+		"use enc":                {jwkOf(&p256.PublicKey, "use", "enc"), jwa.ES256},
+		"key_ops without verify": {withMember(t, jwkOf(&p256.PublicKey), "key_ops", []string{"encrypt"}), jwa.ES256},
+		"symmetric":              {[]byte(`{"kty":"oct","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}`), jwa.ES256},
+		"X25519":                 {[]byte(`{"kty":"OKP","crv":"X25519","x":"3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08"}`), jwa.EdDSA},
+		"point off the curve":    {[]byte(`{"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE"}`), jwa.ES256},
+		"not JSON":               {[]byte(`{`), jwa.ES256},
+		"unknown kty":            {[]byte(`{"kty":"XYZ"}`), jwa.ES256},
 	} {
 		_, _, err := proofKey(tt.jwk, tt.alg)
 		assert.Error(t, err, name)
 	}
+}
+
+// withMember adds a member to a JSON object.
+func withMember(t *testing.T, obj []byte, name string, v any) []byte {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(obj, &m))
+	m[name] = v
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return b
 }
 
 func TestIsDPoPType(t *testing.T) {

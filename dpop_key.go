@@ -56,8 +56,8 @@ func (dp *dpopConfig) setAlgs(algs []jwa.SignatureAlgorithm) {
 // proofKey reads the jwk header member of a DPoP proof signed with alg
 // (an algorithm of the DPoP allowlist): a public EC, RSA or OKP key, fit
 // for alg as every key tokengate uses must be (see newKey). A private key,
-// a symmetric key, or a jwk whose own "alg" is another algorithm is
-// refused. It returns the key and its RFC 7638 SHA-256 thumbprint,
+// a symmetric key, a key for encryption ("use": "enc", or key_ops without
+// "verify"), or a jwk whose own "alg" is another algorithm is refused. It returns the key and its RFC 7638 SHA-256 thumbprint,
 // base64url-encoded. This is the only place tokengate reads a key out of a
 // JWT, and the key verifies nothing but the proof that carries it.
 func proofKey(raw []byte, alg jwa.SignatureAlgorithm) (*key, string, error) {
@@ -76,6 +76,12 @@ func proofKey(raw []byte, alg jwa.SignatureAlgorithm) (*key, string, error) {
 	case jwa.EC, jwa.RSA, jwa.OKP:
 	default:
 		return nil, "", errors.New("not an EC, RSA or OKP public key")
+	}
+	if u := k.KeyUsage(); u != "" && u != string(jwk.ForSignature) {
+		return nil, "", errors.New("a key for encryption")
+	}
+	if ops := k.KeyOps(); len(ops) > 0 && !slices.Contains(ops, jwk.KeyOpVerify) {
+		return nil, "", errors.New("a key whose key_ops exclude verify")
 	}
 	if a := k.Algorithm().String(); a != "" && a != alg.String() {
 		return nil, "", errors.New("its alg differs from the header's")

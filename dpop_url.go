@@ -76,7 +76,7 @@ func (dp *dpopConfig) requestURL(r *http.Request) string {
 // and no user information.
 func normalizeHTU(s string) (string, bool) {
 	u, err := url.Parse(s)
-	if err != nil || u.Opaque != "" || u.User != nil || u.Host == "" {
+	if err != nil || u.Opaque != "" || u.User != nil || u.Hostname() == "" {
 		return "", false
 	}
 	scheme := strings.ToLower(u.Scheme)
