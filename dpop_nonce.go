@@ -43,7 +43,8 @@ type nonceSource struct {
 // a time window and random bytes: no state is kept, and every instance
 // given the same secret accepts the nonces of the others. A nonce is valid
 // for between lifetime and twice lifetime. The proof's iat is still checked
-// ([DPoPMaxAge]). Default: no nonces. New fails on a secret shorter than 32
+// ([DPoPMaxAge]). A [WithErrorHandler] handler must send
+// [Error.DPoPNonce] in the DPoP-Nonce header itself. Default: no nonces. New fails on a secret shorter than 32
 // bytes or a lifetime outside [10s, 24h].
 func DPoPNonces(secret []byte, lifetime time.Duration) DPoPOption {
 	return func(dp *dpopConfig) error {
@@ -122,4 +123,15 @@ func challengeNonce(e *Error) string {
 		return nc.nonce
 	}
 	return ""
+}
+
+// DPoPNonce returns the fresh server nonce of an [ErrDPoPNonce] refusal,
+// which the default answer sends in its DPoP-Nonce header: a
+// [WithErrorHandler] handler must send it too, or the client cannot retry.
+// It returns "" for any other error, and on a nil *Error.
+func (e *Error) DPoPNonce() string {
+	if e == nil {
+		return ""
+	}
+	return challengeNonce(e)
 }

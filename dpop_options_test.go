@@ -163,3 +163,38 @@ func TestDPoPSingleUseToken(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, res.status, "spent")
 	assert.Contains(t, res.body, "already used")
 }
+
+// TestDPoPNonceInErrorHandler: a WithErrorHandler handler gets the nonce
+// of a use_dpop_nonce refusal from the *Error, and the client's retry
+// with it passes.
+func TestDPoPNonceInErrorHandler(t *testing.T) {
+	iss := newIssuer(t, jwa.EdDSA)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.JWKS(iss.JWKSURL())),
+		tokengate.WithDPoP(tokengate.DPoPRequired, tokengate.DPoPNonces([]byte("0123456789abcdef0123456789abcdef"), time.Minute)),
+		tokengate.WithErrorHandler(func(w http.ResponseWriter, _ *http.Request, err error) {
+			var te *tokengate.Error
+			if errors.As(err, &te) && te.DPoPNonce() != "" {
+				w.Header().Set("DPoP-Nonce", te.DPoPNonce())
+			}
+			w.WriteHeader(http.StatusTeapot)
+		}))
+	key := tokengatetest.NewDPoPKey(jwa.EdDSA)
+	tok := iss.Token(tokengate.Claims{Subject: "alice"}, tokengatetest.BoundTo(key))
+	rec := httptest.NewRecorder()
+	m.Handler(http.NotFoundHandler()).ServeHTTP(rec, dpopRequest(t, key, tok))
+	require.Equal(t, http.StatusTeapot, rec.Code)
+	nonce := rec.Header().Get("DPoP-Nonce")
+	require.NotEmpty(t, nonce)
+
+	r := httptest.NewRequest("GET", "http://example.com/", nil)
+	key.Authorize(r, tok, tokengatetest.ProofNonce(nonce))
+	_, err := m.Authenticate(r)
+	assert.NoError(t, err)
+
+	var none *tokengate.Error
+	assert.Empty(t, none.DPoPNonce())
+	_, err = m.Authenticate(bearer(tok))
+	var te *tokengate.Error
+	require.ErrorAs(t, err, &te)
+	assert.Empty(t, te.DPoPNonce())
+}
