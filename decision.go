@@ -39,7 +39,8 @@ type Decision struct {
 // them.
 var sentinels = []error{
 	ErrNoToken, ErrInvalidRequest, ErrKeysUnavailable, ErrStoreUnavailable, ErrUnavailable, ErrForbidden,
-	ErrDPoPProof, ErrDPoPNonce, ErrDPoPBinding, ErrDPoPRequired, ErrMalformed, ErrSignature, ErrUnknownKey, ErrAlgorithm, ErrExpired, ErrNotYetValid, ErrIssuer,
+	ErrDPoPProof, ErrDPoPNonce, ErrDPoPBinding, ErrDPoPRequired,
+	ErrMalformed, ErrSignature, ErrUnknownKey, ErrAlgorithm, ErrExpired, ErrNotYetValid, ErrIssuer,
 	ErrAudience, ErrReplayed,
 }
 
