@@ -89,9 +89,15 @@ type dpopConfig struct {
 // nonce with error="use_dpop_nonce" and a DPoP-Nonce header
 // ([ErrDPoPNonce]); each DPoP challenge names the accepted algorithms in
 // algs. [Middleware.Verify], which sees no request, refuses DPoP-bound
-// tokens. Default: no DPoP; "Authorization: DPoP" is then no credential, and
-// a token's "cnf" is not looked at. New fails on a mode other than these
-// two, an invalid option, or WithDPoP given twice.
+// tokens.
+//
+// The options' defaults: every asymmetric algorithm tokengate supports, a
+// proof at most 60 s old and 5 s ahead, proof ids spent in the
+// [WithSingleUse] store or else a [MemoryStore], no server nonces, and the
+// request's own scheme, Host and path as the URL htu must name. Without
+// WithDPoP, "Authorization: DPoP" is no credential and a token's "cnf" is
+// not looked at. New fails on a mode other than these two, an invalid
+// option, or WithDPoP given twice.
 func WithDPoP(mode DPoPMode, opts ...DPoPOption) Option {
 	return func(c *config) error {
 		switch {
