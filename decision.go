@@ -15,8 +15,9 @@ type Decision struct {
 	// else 400, 401, 403 or 503.
 	Status int
 	// Code is the RFC 6750 error code ("invalid_request", "invalid_token",
-	// "insufficient_scope"), "" when admitted or when none applies (no
-	// token, 503).
+	// "insufficient_scope") or RFC 9449's ("invalid_dpop_proof",
+	// "use_dpop_nonce"), "" when admitted or when none applies (no token,
+	// 503).
 	Code string
 	// Err is the sentinel error that caused a refusal ([ErrExpired],
 	// [ErrForbidden], [ErrUnavailable], ...), nil when admitted. Compare it
@@ -38,6 +39,7 @@ type Decision struct {
 // them.
 var sentinels = []error{
 	ErrNoToken, ErrInvalidRequest, ErrKeysUnavailable, ErrStoreUnavailable, ErrUnavailable, ErrForbidden,
+	ErrDPoPProof, ErrDPoPNonce, ErrDPoPBinding, ErrDPoPRequired,
 	ErrMalformed, ErrSignature, ErrUnknownKey, ErrAlgorithm, ErrExpired, ErrNotYetValid, ErrIssuer,
 	ErrAudience, ErrReplayed,
 }

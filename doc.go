@@ -53,6 +53,20 @@
 // token is never logged. [WithErrorHandler] replaces the writer; the error it
 // receives is an [*Error] wrapping one of the sentinel errors.
 //
+// # DPoP
+//
+// [WithDPoP] accepts sender-constrained tokens (RFC 9449): "Authorization:
+// DPoP <token>" with a proof in a DPoP header, signed by the key whose
+// thumbprint the token carries in cnf.jkt. The proof is checked on every
+// request, cached token or not (typ, alg, its public jwk, signature, htm,
+// htu, iat, ath, the binding), and its jti is spent once in a
+// [ReplayStore]; [DPoPNonces] adds server nonces. A DPoP-bound token sent
+// as Bearer is refused. Refusals carry a DPoP challenge:
+//
+//	missing or bad proof, replayed proof      401  DPoP realm="api", error="invalid_dpop_proof", algs="..."
+//	proof key is not the token's cnf.jkt      401  DPoP realm="api", error="invalid_token", algs="..."
+//	no or stale server nonce                  401  DPoP realm="api", error="use_dpop_nonce", algs="..."; DPoP-Nonce
+//
 // # Testing
 //
 // Package [github.com/tokengate/tokengate/tokengatetest] runs an issuer with a

@@ -58,6 +58,25 @@ var (
 	ErrUnavailable = errors.New("tokengate: requirement cannot be checked now")
 	// ErrConfig: New was given an invalid configuration.
 	ErrConfig = errors.New("tokengate: invalid configuration")
+
+	// ErrDPoPProof: a request in the DPoP scheme ([WithDPoP]) carries no
+	// DPoP proof, two of them, or one that fails a check of RFC 9449 §4.3:
+	// form, typ, alg, key, signature, htm, htu, iat, ath, or a jti already
+	// spent (401 invalid_dpop_proof, RFC 9449 §7.1).
+	ErrDPoPProof = errors.New("tokengate: invalid DPoP proof")
+	// ErrDPoPNonce: the DPoP proof lacks the server's nonce, or carries one
+	// that is not (or no longer) valid, with [DPoPNonces] set (401
+	// use_dpop_nonce and a fresh DPoP-Nonce header, RFC 9449 §9).
+	ErrDPoPNonce = errors.New("tokengate: DPoP nonce required")
+	// ErrDPoPBinding: a token sent in the DPoP scheme is not bound to the
+	// proof's key: its cnf.jkt is absent or differs from the key's RFC 7638
+	// thumbprint (401 invalid_token in a DPoP challenge, RFC 9449 §7.1).
+	ErrDPoPBinding = errors.New("tokengate: token not bound to the DPoP proof key")
+	// ErrDPoPRequired: a token was sent as a Bearer token where DPoP is
+	// needed: any token under [DPoPRequired], or a DPoP-bound token (one
+	// with cnf.jkt) under [DPoPAllowed], the downgrade RFC 9449 §7.2 forbids
+	// (401 invalid_token).
+	ErrDPoPRequired = errors.New("tokengate: token must be sent with a DPoP proof")
 )
 
 // RFC 6750 error codes, used in WWW-Authenticate and in response bodies.
@@ -65,6 +84,12 @@ const (
 	CodeInvalidRequest    = "invalid_request"
 	CodeInvalidToken      = "invalid_token"
 	CodeInsufficientScope = "insufficient_scope"
+	// CodeInvalidDPoPProof is RFC 9449's code for a missing or invalid
+	// DPoP proof ([ErrDPoPProof]).
+	CodeInvalidDPoPProof = "invalid_dpop_proof"
+	// CodeUseDPoPNonce is RFC 9449's code asking the client to retry with
+	// the nonce of the DPoP-Nonce header ([ErrDPoPNonce]).
+	CodeUseDPoPNonce = "use_dpop_nonce"
 )
 
 // Error is the error Authenticate and Verify return: the HTTP status the
@@ -100,6 +125,10 @@ func classify(err error) *Error {
 	}
 	e := &Error{Status: http.StatusUnauthorized, Code: CodeInvalidToken, Err: err}
 	switch {
+	case errors.Is(err, ErrDPoPProof):
+		e.Code = CodeInvalidDPoPProof
+	case errors.Is(err, ErrDPoPNonce):
+		e.Code = CodeUseDPoPNonce
 	case errors.Is(err, ErrNoToken):
 		e.Code = ""
 	case errors.Is(err, ErrInvalidRequest):
@@ -118,6 +147,10 @@ var descriptions = []struct {
 	err  error
 	text string
 }{
+	{ErrDPoPProof, "the DPoP proof is missing or invalid"},
+	{ErrDPoPNonce, "the DPoP proof must carry the nonce of the DPoP-Nonce header"},
+	{ErrDPoPBinding, "the access token is not bound to the DPoP proof key"},
+	{ErrDPoPRequired, "the access token must be sent with a DPoP proof"},
 	{ErrNoToken, "authentication required"},
 	{ErrInvalidRequest, "malformed credentials"},
 	{ErrMalformed, "the access token is malformed"},
@@ -155,7 +188,12 @@ const retryAfterSeconds = 5
 // 503, and a JSON body {"error":..., "error_description":...} whose texts are
 // fixed.
 func writeError(w http.ResponseWriter, realm string, err error) {
-	status, header, body := answer(realm, err)
+	status, header, body := answer(realm, nil, err, false)
+	writeAnswer(w, status, header, body)
+}
+
+// writeAnswer writes an answer that answer built.
+func writeAnswer(w http.ResponseWriter, status int, header http.Header, body []byte) {
 	for k, v := range header {
 		w.Header()[k] = v
 	}
@@ -164,14 +202,22 @@ func writeError(w http.ResponseWriter, realm string, err error) {
 }
 
 // answer is the default answer for err: its status, the headers to set and
-// the body.
-func answer(realm string, err error) (int, http.Header, []byte) {
+// the body. With DPoP settings (dp not nil) the challenges are those of
+// dpopConfig.challenge, for a request in the DPoP scheme when dpopScheme
+// is set, and an [ErrDPoPNonce] answer carries its DPoP-Nonce.
+func answer(realm string, dp *dpopConfig, err error, dpopScheme bool) (int, http.Header, []byte) {
 	e := classify(err)
-	h := make(http.Header, 5)
-	if e.Status == http.StatusServiceUnavailable {
+	h := make(http.Header, 6)
+	switch {
+	case e.Status == http.StatusServiceUnavailable:
 		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
-	} else {
+	case dp != nil:
+		h.Set("WWW-Authenticate", dp.challenge(realm, e, requiredScope(e), dpopScheme))
+	default:
 		h.Set("WWW-Authenticate", wwwAuthenticate(realm, e.Code, requiredScope(e)))
+	}
+	if n := challengeNonce(e); n != "" {
+		h.Set("DPoP-Nonce", n)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -42,6 +42,9 @@ func New(opts ...Option) (*Middleware, error) {
 	if len(cfg.issuers) == 0 && cfg.fallback == nil {
 		return nil, fmt.Errorf("%w: no key source: use WithIssuer or WithKeys", ErrConfig)
 	}
+	if cfg.dpop != nil {
+		cfg.dpop = cfg.dpop.finish(cfg.replay)
+	}
 	global := make(algSet)
 	algs := cfg.algs
 	if algs == nil {
@@ -140,23 +143,34 @@ func (m *Middleware) Authenticate(r *http.Request) (*Claims, error) {
 
 // authenticate is Authenticate, collecting what d reports (d may be nil).
 func (m *Middleware) authenticate(r *http.Request, d *decisionMeta) (*Claims, error) {
+	if m.cfg.dpop != nil {
+		return m.authenticateDPoP(r, d)
+	}
+	tok, b64token, err := m.extract(r)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return m.verifyAll(r.Context(), tok, b64token, d)
+}
+
+// extract takes the token off r with the configured extractor: the token,
+// whether verify must still check that it is a b64token, or an error
+// wrapping ErrNoToken or ErrInvalidRequest.
+func (m *Middleware) extract(r *http.Request) (tok string, b64token bool, err error) {
 	// The default extraction is FromAuthHeader's, with its b64token check
 	// left to verify, which skips it for a cached token.
-	extract, b64token := m.cfg.extractor, false
+	extract := m.cfg.extractor
 	if extract == nil {
 		extract, b64token = bearerToken, true
 	}
-	tok, err := extract(r)
+	tok, err = extract(r)
 	switch {
 	case err != nil && !errors.Is(err, ErrNoToken) && !errors.Is(err, ErrInvalidRequest):
 		err = fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	case err == nil && tok == "":
 		err = ErrNoToken
 	}
-	if err != nil {
-		return nil, classify(err)
-	}
-	return m.verifyAll(r.Context(), tok, b64token, d)
+	return tok, b64token, err
 }
 
 // Verify verifies a raw compact token: form, header, issuer, key, signature
@@ -166,7 +180,10 @@ func (m *Middleware) authenticate(r *http.Request, d *decisionMeta) (*Claims, er
 // one cannot decide). It returns the claims, or an [*Error] wrapping one of
 // [ErrMalformed], [ErrAlgorithm], [ErrIssuer], [ErrUnknownKey],
 // [ErrSignature], [ErrExpired], [ErrNotYetValid], [ErrAudience],
-// [ErrKeysUnavailable], [ErrForbidden] or [ErrUnavailable].
+// [ErrKeysUnavailable], [ErrForbidden] or [ErrUnavailable]. With [WithDPoP],
+// a token bound to a DPoP key (cnf.jkt) is refused with [ErrDPoPRequired]:
+// a raw token comes without a proof, so use [Middleware.Authenticate] for
+// those.
 func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) {
 	d := m.observe()
 	c, err := m.verifyAll(ctx, token, false, d)
@@ -178,18 +195,32 @@ func (m *Middleware) Verify(ctx context.Context, token string) (*Claims, error) 
 // also be an RFC 6750 b64token, or it is refused with [ErrInvalidRequest].
 // It fills d (which may be nil) with the issuer and whether the cache
 // answered.
+//
+// With [WithDPoP], a token bound to a DPoP key (cnf.jkt) is refused with
+// [ErrDPoPRequired]: it arrived without a proof.
 func (m *Middleware) verifyAll(ctx context.Context, token string, b64token bool, d *decisionMeta) (*Claims, error) {
 	c, err := m.verify(ctx, token, b64token, d)
-	if err == nil && m.cfg.replay != nil {
-		err = m.spend(ctx, c)
+	if err == nil && m.cfg.dpop != nil {
+		err = refuseBound(c)
 	}
 	if err == nil {
-		err = checkAll(ctx, c, m.cfg.requirements)
+		err = m.admitVerified(ctx, c)
 	}
 	if err != nil {
 		return nil, classify(err)
 	}
 	return c, nil
+}
+
+// admitVerified is what follows a verified token: its id spent with
+// WithSingleUse, then the WithRequirements requirements.
+func (m *Middleware) admitVerified(ctx context.Context, c *Claims) error {
+	if m.cfg.replay != nil {
+		if err := m.spend(ctx, c); err != nil {
+			return err
+		}
+	}
+	return checkAll(ctx, c, m.cfg.requirements)
 }
 
 // WriteError answers a refused request as Handler does: it logs the cause
@@ -201,17 +232,24 @@ func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err erro
 		m.cfg.errorHandler(w, r, err)
 		return
 	}
-	writeError(w, m.cfg.realm, err)
+	status, header, body := m.answer(r, err)
+	writeAnswer(w, status, header, body)
 }
 
 // ErrorResponse logs a refused request as [Middleware.WriteError] does and
 // returns the default RFC 6750 answer for err, for adapters whose framework
 // writes responses itself: the status, the headers to set
-// (WWW-Authenticate or Retry-After, Content-Type, Cache-Control) and the
-// JSON body. It ignores [WithErrorHandler].
+// (WWW-Authenticate or Retry-After, DPoP-Nonce for a [ErrDPoPNonce]
+// refusal, Content-Type, Cache-Control) and the JSON body. It ignores
+// [WithErrorHandler].
 func (m *Middleware) ErrorResponse(r *http.Request, err error) (status int, header http.Header, body []byte) {
 	m.logRefusal(r, err)
-	return answer(m.cfg.realm, err)
+	return m.answer(r, err)
+}
+
+// answer is the default answer to r for err.
+func (m *Middleware) answer(r *http.Request, err error) (int, http.Header, []byte) {
+	return answer(m.cfg.realm, m.cfg.dpop, err, m.cfg.dpop != nil && inDPoPScheme(r))
 }
 
 // logRefusal logs why r was refused, without the token.

@@ -33,6 +33,7 @@ type config struct {
 	replay       ReplayStore
 	cacheEntries int
 	onDecision   func(Decision)
+	dpop         *dpopConfig // nil without WithDPoP
 }
 
 type issuerSource struct {

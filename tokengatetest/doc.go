@@ -24,6 +24,14 @@
 // "exp", to send "exp" as a string, to remove the "kid" or to label the
 // header with a different "alg" than the one that signed it.
 //
+// # DPoP
+//
+// A [DPoPKey] is a client's DPoP key (RFC 9449): [BoundTo] binds a token to
+// it (cnf.jkt), [DPoPKey.Proof] mints a proof for a method, URL and token,
+// and [DPoPKey.Authorize] puts "Authorization: DPoP" and a fresh proof on a
+// request. [ProofNonce], [ProofIssuedAt], [ProofClaim] and [ProofHeader]
+// shape proofs, hostile ones included.
+//
 // # Key rotation
 //
 // [Issuer.Rotate] switches to a new signing key with a new key id. The JWKS

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -111,4 +112,31 @@ func ExampleIssuer_Rotate() {
 	// new kid: true
 	// keys in JWKS: 2
 	// old token verifies: true
+}
+
+// A DPoP client for tests: a key, a token bound to it, and a request
+// carrying both with a fresh proof.
+func ExampleDPoPKey() {
+	iss := tokengatetest.NewIssuer()
+	defer iss.Close()
+	key := tokengatetest.NewDPoPKey(jwa.EdDSA)
+	tok := iss.Token(tokengate.Claims{Subject: "alice"}, tokengatetest.BoundTo(key))
+
+	r, _ := http.NewRequest("GET", "https://api.example.com/orders?page=2", nil)
+	key.Authorize(r, tok)
+
+	msg, err := jws.Parse([]byte(r.Header.Get("DPoP")))
+	if err != nil {
+		panic(err)
+	}
+	h := msg.Signatures()[0].ProtectedHeaders()
+	var proof struct{ Htm, Htu string }
+	if err := json.Unmarshal(msg.Payload(), &proof); err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.Fields(r.Header.Get("Authorization"))[0], h.Type(), h.Algorithm(), proof.Htm, proof.Htu)
+	fmt.Println("thumbprint:", len(key.Thumbprint()), "characters")
+	// Output:
+	// DPoP dpop+jwt EdDSA GET https://api.example.com/orders
+	// thumbprint: 43 characters
 }

@@ -3,12 +3,13 @@
 // [tokengate.Middleware.Handler], as Echo middleware.
 //
 // On failure the middleware does not call the next handler: it sets the
-// answer's headers (WWW-Authenticate or Retry-After, Cache-Control) and
-// returns an *echo.HTTPError whose Message is the JSON body, so the app's own
-// HTTPErrorHandler stays in charge; Echo's default handler answers with the
-// same status and body as net/http. [tokengate.WithErrorHandler] does not
-// apply here; write an Echo HTTPErrorHandler instead (errors.As finds the
-// *tokengate.Error in the HTTPError's Internal).
+// answer's headers (WWW-Authenticate or Retry-After, DPoP-Nonce,
+// Cache-Control) and returns an *echo.HTTPError whose Message is the JSON
+// body, so the app's own HTTPErrorHandler stays in charge; Echo's default
+// handler answers with the same status and body as net/http.
+// [tokengate.WithErrorHandler] does not apply here; write an Echo
+// HTTPErrorHandler instead (errors.As finds the *tokengate.Error in the
+// HTTPError's Internal).
 //
 // Verified claims go into the request's context.Context, so
 // [tokengate.ClaimsFromContext] works in handlers and in the code they call;
