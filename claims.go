@@ -65,6 +65,9 @@ type Claims struct {
 
 	// raw is the verified payload, kept for Decode.
 	raw string
+	// tokenRaw is, for claims from remote validation only, the token's own
+	// payload, whose binding (cnf) counts as well as the answer's.
+	tokenRaw string
 }
 
 // Decode unmarshals the whole verified payload into v, so a caller can read

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // DPoP (RFC 9449) binds an access token to a key its client holds: the
@@ -254,33 +255,54 @@ func inDPoPScheme(r *http.Request) bool {
 
 // confirmation is the "cnf" claim (RFC 7800), as far as DPoP reads it.
 type confirmation struct {
-	JKT *string `json:"jkt"`
+	JKT jsontext.Value `json:"jkt"`
 }
 
 // boundKey returns the cnf.jkt of c's verified payload, "" when the token
 // has no "cnf" or a "cnf" without "jkt" (another kind of binding, which
 // tokengate does not check). A "cnf" that is not an object, or a "jkt" that
-// is not a non-empty string, is ErrMalformed: a token must not lose its
-// binding by being malformed.
+// is not a non-empty string (null included), is ErrMalformed: a token must
+// not lose its binding by being malformed. For claims from remote
+// validation, the token's own payload counts too: a binding the issuer's
+// answer leaves out still binds, and two different ones refuse the token.
 func boundKey(c *Claims) (string, error) {
-	raw, ok := memberValue(c.raw, "cnf")
+	jkt, err := cnfKey(c.raw)
+	if err != nil || c.tokenRaw == "" {
+		return jkt, err
+	}
+	own, err := cnfKey(c.tokenRaw)
+	switch {
+	case err != nil:
+		return "", err
+	case jkt == "":
+		return own, nil
+	case own != "" && own != jkt:
+		return "", fmt.Errorf("%w: the token's cnf.jkt differs from its issuer's answer", ErrMalformed)
+	}
+	return jkt, nil
+}
+
+// cnfKey reads cnf.jkt from a claim set's text (see boundKey).
+func cnfKey(payload string) (string, error) {
+	raw, ok := memberValue(payload, "cnf")
 	if !ok {
 		return "", nil
+	}
+	if raw == "null" {
+		return "", fmt.Errorf("%w: cnf is null", ErrMalformed)
 	}
 	var cnf confirmation
 	if err := json.Unmarshal([]byte(raw), &cnf); err != nil {
 		return "", fmt.Errorf("%w: cnf: %s", ErrMalformed, jsonProblem(err))
 	}
 	if cnf.JKT == nil {
-		if raw == "null" {
-			return "", fmt.Errorf("%w: cnf is null", ErrMalformed)
-		}
 		return "", nil
 	}
-	if *cnf.JKT == "" {
-		return "", fmt.Errorf("%w: cnf.jkt is empty", ErrMalformed)
+	var jkt string
+	if cnf.JKT.Kind() != '"' || json.Unmarshal(cnf.JKT, &jkt) != nil || jkt == "" {
+		return "", fmt.Errorf("%w: cnf.jkt is not a non-empty string", ErrMalformed)
 	}
-	return *cnf.JKT, nil
+	return jkt, nil
 }
 
 // refuseBound refuses a token bound to a DPoP key that came without a

@@ -50,7 +50,7 @@ func FuzzDPoPProof(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := dp.parseProof(input + "." + enc.EncodeToString(sig))
+		p, err := dp.parseProof(input+"."+enc.EncodeToString(sig), "")
 		if err != nil {
 			return
 		}

@@ -2,12 +2,15 @@ package tokengate
 
 import (
 	"crypto"
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 )
@@ -53,6 +56,10 @@ func (dp *dpopConfig) setAlgs(algs []jwa.SignatureAlgorithm) {
 	dp.algList = strings.Join(names, " ")
 }
 
+// maxProofRSABits bounds the RSA keys of proofs, so that a client cannot
+// make each of its requests cost an 8192-bit verification.
+const maxProofRSABits = 4096
+
 // proofKey reads the jwk header member of a DPoP proof signed with alg
 // (an algorithm of the DPoP allowlist): a public EC, RSA or OKP key, fit
 // for alg as every key tokengate uses must be (see newKey). A private key,
@@ -61,6 +68,25 @@ func (dp *dpopConfig) setAlgs(algs []jwa.SignatureAlgorithm) {
 // base64url-encoded. This is the only place tokengate reads a key out of a
 // JWT, and the key verifies nothing but the proof that carries it.
 func proofKey(raw []byte, alg jwa.SignatureAlgorithm) (*key, string, error) {
+	// Any private or symmetric member refuses the key, whatever jwx makes
+	// of it (its IsPrivateKey looks at "d" only).
+	var secret struct {
+		D   jsontext.Value `json:"d"`
+		P   jsontext.Value `json:"p"`
+		Q   jsontext.Value `json:"q"`
+		DP  jsontext.Value `json:"dp"`
+		DQ  jsontext.Value `json:"dq"`
+		QI  jsontext.Value `json:"qi"`
+		Oth jsontext.Value `json:"oth"`
+		K   jsontext.Value `json:"k"`
+	}
+	if err := json.Unmarshal(raw, &secret); err != nil {
+		return nil, "", errors.New("not a JSON object")
+	}
+	if secret.D != nil || secret.P != nil || secret.Q != nil || secret.DP != nil || secret.DQ != nil ||
+		secret.QI != nil || secret.Oth != nil || secret.K != nil {
+		return nil, "", errors.New("a private or symmetric key")
+	}
 	k, err := jwk.ParseKey(raw)
 	if err != nil {
 		return nil, "", errors.New("not a JWK")
@@ -89,6 +115,9 @@ func proofKey(raw []byte, alg jwa.SignatureAlgorithm) (*key, string, error) {
 	var pub any
 	if err := k.Raw(&pub); err != nil {
 		return nil, "", errors.New("not a usable public key")
+	}
+	if rk, ok := pub.(*rsa.PublicKey); ok && rk.N.BitLen() > maxProofRSABits {
+		return nil, "", fmt.Errorf("an RSA key over %d bits", maxProofRSABits)
 	}
 	kk, err := newKey("", alg, pub)
 	if err != nil {

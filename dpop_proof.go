@@ -73,7 +73,7 @@ func (m *Middleware) checkProof(r *http.Request, token string, c *Claims) error 
 	case len(vs) > 1:
 		return fmt.Errorf("%w: %d DPoP headers", ErrDPoPProof, len(vs))
 	}
-	p, err := dp.parseProof(strings.TrimSpace(vs[0]))
+	p, err := dp.parseProof(strings.TrimSpace(vs[0]), jkt)
 	if err != nil {
 		return err
 	}
@@ -130,11 +130,14 @@ func accessTokenHash(token string) string {
 
 // parseProof checks a proof's form (the strict compact form tokens get),
 // its header (typ dpop+jwt, alg from the DPoP allowlist, a public jwk; no
-// crit, b64 or JWE members), verifies its signature with the key of its
-// jwk, and decodes its claims: jti, htm, htu and iat present, ath a string,
-// nonce a string when present. Every error wraps ErrDPoPProof and quotes
-// nothing of the proof.
-func (dp *dpopConfig) parseProof(s string) (*proof, error) {
+// crit, b64 or JWE members), that its jwk's thumbprint is wantJKT (the
+// token's cnf.jkt; ErrDPoPBinding otherwise, before any signature work, so a
+// key that is not the token's costs no verification), verifies its
+// signature with the key of its jwk, and decodes its claims: jti, htm, htu
+// and iat present, ath a string, nonce a string when present. Every other
+// error wraps ErrDPoPProof and quotes nothing of the proof. Only the fuzz
+// test passes an empty wantJKT, which skips the binding check.
+func (dp *dpopConfig) parseProof(s, wantJKT string) (*proof, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	t, grown, err := parseCompact(s, *bp)
@@ -159,6 +162,9 @@ func (dp *dpopConfig) parseProof(s string) (*proof, error) {
 	k, jkt, err := proofKey(h.JWK, jwa.SignatureAlgorithm(h.Alg))
 	if err != nil {
 		return nil, fmt.Errorf("%w: jwk: %v", ErrDPoPProof, err)
+	}
+	if wantJKT != "" && subtle.ConstantTimeCompare([]byte(jkt), []byte(wantJKT)) != 1 {
+		return nil, fmt.Errorf("%w: cnf.jkt is not the proof key's thumbprint", ErrDPoPBinding)
 	}
 	if err := k.verifier.Verify(t.signingInput, t.signature, k.raw); err != nil {
 		return nil, fmt.Errorf("%w: signature does not verify with its jwk", ErrDPoPProof)

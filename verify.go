@@ -100,9 +100,11 @@ func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *k
 	if rv, ok := is.keys.(remoteValidator); ok {
 		// The issuer publishes no keys: it validates the whole token, and
 		// its answer's claims replace the unverified payload's.
+		unverified := c
 		if c, err = rv.validate(ctx, token); err != nil {
 			return nil, nil, is, err
 		}
+		c.tokenRaw = unverified.raw
 	} else if k, err = checkSignature(ctx, is.keys, &t, &h); err != nil {
 		return nil, nil, is, err
 	}
