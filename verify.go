@@ -32,17 +32,21 @@ type header struct {
 // b64token (see bearerToken).
 func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d *decisionMeta) (*Claims, error) {
 	cacheable := m.cache != nil && len(token) <= maxCachedToken
+	var fp fingerprint
 	if cacheable {
-		if e := m.cache.get(token); e != nil {
+		fp = m.cache.fp.of(token)
+		if e := m.cache.get(fp); e != nil {
 			// A hit is rechecked: the key must still be current, and exp,
 			// nbf, iat, lifetime and audience still hold now.
-			if e.iss.keys.current(e.key) && m.checkClaims(e.claims, e.iss) == nil {
-				if d != nil {
-					d.issuer, d.cached = e.iss.name, true
+			if e.iss.keys.current(e.key) {
+				if c := e.claims.thaw(); m.checkClaims(c, e.iss) == nil {
+					if d != nil {
+						d.issuer, d.cached = e.iss.name, true
+					}
+					return c, nil
 				}
-				return e.claims.clone(), nil
 			}
-			m.cache.drop(token)
+			m.cache.drop(e)
 		}
 	}
 	if b64token && !isB64Token(token) {
@@ -56,7 +60,9 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d 
 		return nil, err
 	}
 	if cacheable && k != nil { // remote answers keep to their own cache and its TTL
-		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, iss: is})
+		if f, ok := freeze(c); ok {
+			m.cache.put(&cacheEntry{fp: fp, key: k, iss: is, claims: f})
+		}
 	}
 	return c, nil
 }
