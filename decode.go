@@ -43,7 +43,7 @@ var (
 // validJSON returns nil when b is a valid JSON text (see above), and else an
 // error that says which rule it breaks.
 func validJSON(b []byte) error {
-	if jsontext.Value(b).IsValid() {
+	if quickValid(b) || jsontext.Value(b).IsValid() {
 		return nil
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
@@ -59,6 +59,7 @@ type walker struct {
 	s     string
 	i     int // the next byte to read
 	names nameSet
+	plain bool // s holds no escape (quickValid accepted it)
 }
 
 var walkers = sync.Pool{New: func() any { return new(walker) }}
@@ -67,17 +68,22 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 // walker relies on that and checks nothing itself.
 func getWalker(s string) *walker {
 	w := walkers.Get().(*walker)
-	w.s, w.i = s, 0
+	w.s, w.i, w.plain = s, 0, false
 	return w
 }
 
 // walkValid validates b (see validJSON) and returns a pooled walker over a
 // string copy of it; what names the text in the error.
 func walkValid(b []byte, what string) (*walker, error) {
-	if err := validJSON(b); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
+	plain := quickValid(b)
+	if !plain {
+		if err := validJSON(b); err != nil {
+			return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
+		}
 	}
-	return getWalker(string(b)), nil
+	w := getWalker(string(b))
+	w.plain = plain
+	return w, nil
 }
 
 func putWalker(w *walker) {
@@ -150,7 +156,7 @@ func (w *walker) object(member func(name string) error, names *nameSet) error {
 func (w *walker) text() string {
 	start := w.i + 1
 	end := start + strings.IndexByte(w.s[start:], '"')
-	if strings.IndexByte(w.s[start:end], '\\') < 0 {
+	if w.plain || strings.IndexByte(w.s[start:end], '\\') < 0 {
 		w.i = end + 1
 		return w.s[start:end]
 	}

@@ -49,10 +49,7 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d 
 			m.cache.drop(e)
 		}
 	}
-	if b64token && !isB64Token(token) {
-		return nil, errNotB64Token
-	}
-	c, k, is, err := m.verifyToken(ctx, token)
+	c, k, is, err := m.verifyToken(ctx, token, b64token)
 	if d != nil && is != nil {
 		d.issuer = is.name
 	}
@@ -68,13 +65,19 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d 
 }
 
 // verifyToken is the uncached pipeline. Besides the claims it returns the
-// key that verified the token and the token's issuer.
-func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, *issuer, error) {
+// key that verified the token and the token's issuer. With b64token, a
+// token that is not an RFC 6750 b64token fails with errNotB64Token: it is
+// checked only when the form check fails, since every token that passes
+// it (base64url segments and dots) is a b64token.
+func (m *Middleware) verifyToken(ctx context.Context, token string, b64token bool) (*Claims, *key, *issuer, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	t, grown, err := parseCompact(token, *bp)
 	*bp = grown
 	if err != nil {
+		if b64token && !isB64Token(token) {
+			err = errNotB64Token
+		}
 		return nil, nil, nil, err
 	}
 	var h header
