@@ -191,10 +191,11 @@ func (c *tokenCache) put(e *cacheEntry) {
 		// Two turns at most: hits that mark entries again while the hand
 		// moves cannot keep it turning.
 		for range 2 * n {
-			if old := c.slots[lo+h].Load(); !old.ref.Load() {
+			old := c.slots[lo+h].Load()
+			if old == nil || !old.ref.Load() {
 				break
 			}
-			c.slots[lo+h].Load().ref.Store(false)
+			old.ref.Store(false)
 			h = (h + 1) % n
 		}
 		free = lo + h
@@ -417,11 +418,17 @@ func (f *frozenClaims) strings(lists *[]span, n int16, dst []string) []string {
 	return dst
 }
 
+// thawBox is a claimsBox with room for its balance's words.
+type thawBox struct {
+	claimsBox
+	num, den [2]big.Word
+}
+
 // thaw returns a Claims of its own: what a handler does to it never
 // reaches the cache or another request. For a usual token it costs one
-// allocation, and two more for a TokenBalance.
+// allocation.
 func (f *frozenClaims) thaw() *Claims {
-	box := &claimsBox{}
+	box := &thawBox{}
 	c := &box.c
 	c.raw = f.text
 	c.Issuer, c.Subject, c.ID = f.str(f.strs[frIssuer]), f.str(f.strs[frSubject]), f.str(f.strs[frID])
@@ -444,10 +451,37 @@ func (f *frozenClaims) thaw() *Claims {
 		c.Wallets = ws
 	}
 	if f.bal != nil {
-		c.TokenBalance = box.bal.Set(f.bal)
+		c.TokenBalance = setRat(&box.bal, f.bal, box.num[:], box.den[:])
 	}
 	c.TokenBalances = f.bals.clone()
 	return c
+}
+
+// setRat sets z to x and returns z, as z.Set(x) does, but with z's
+// numerator and denominator in num's and den's arrays when they fit: no
+// allocation. z shares no memory with x afterwards.
+func setRat(z, x *big.Rat, num, den []big.Word) *big.Rat {
+	xn, xd := x.Num().Bits(), x.Denom().Bits()
+	if len(xn) > len(num) || len(xd) > len(den) {
+		return z.Set(x)
+	}
+	// A shallow copy gives z a denominator that Denom returns by
+	// reference; both words slices are replaced right after.
+	*z = *x
+	z.Num().SetBits(words(num, xn))
+	if x.Sign() < 0 {
+		z.Num().Neg(z.Num())
+	}
+	z.Denom().SetBits(words(den, xd))
+	return z
+}
+
+// words copies ws into dst's array; nil for none, as big.Int keeps zero.
+func words(dst, ws []big.Word) []big.Word {
+	if len(ws) == 0 {
+		return nil
+	}
+	return append(dst[:0], ws...)
 }
 
 // clone is a deep copy of c: what a handler does to its claims never

@@ -149,3 +149,23 @@ func TestTokenCache(t *testing.T) {
 	wg.Wait()
 	assert.LessOrEqual(t, c.len(), 64)
 }
+
+// TestSetRat: setRat copies any rational, in the given arrays when it fits
+// them, and the copy shares nothing with the original.
+func TestSetRat(t *testing.T) {
+	huge, _ := new(big.Rat).SetString("123456789012345678901234567890123456789012345678901234567890.5")
+	for _, x := range []*big.Rat{big.NewRat(1337, 10000), big.NewRat(-1337, 10000), big.NewRat(0, 1),
+		big.NewRat(5, 1), new(big.Rat), huge, new(big.Rat).Neg(huge)} {
+		var num, den [2]big.Word
+		orig := x.RatString()
+		z := setRat(new(big.Rat), x, num[:], den[:])
+		assert.Equal(t, orig, z.RatString())
+		z.Num().SetInt64(77)
+		z.SetInt64(99)
+		assert.Equal(t, orig, x.RatString(), "the original is untouched")
+	}
+	x := big.NewRat(1337, 10000)
+	var z big.Rat
+	var num, den [2]big.Word
+	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, x, num[:], den[:]) }), "a small rational costs no allocation")
+}
