@@ -418,17 +418,11 @@ func (f *frozenClaims) strings(lists *[]span, n int16, dst []string) []string {
 	return dst
 }
 
-// thawBox is a claimsBox with room for its balance's words.
-type thawBox struct {
-	claimsBox
-	num, den [2]big.Word
-}
-
 // thaw returns a Claims of its own: what a handler does to it never
 // reaches the cache or another request. For a usual token it costs one
 // allocation.
 func (f *frozenClaims) thaw() *Claims {
-	box := &thawBox{}
+	box := &claimsBox{}
 	c := &box.c
 	c.raw = f.text
 	c.Issuer, c.Subject, c.ID = f.str(f.strs[frIssuer]), f.str(f.strs[frSubject]), f.str(f.strs[frID])
@@ -451,37 +445,21 @@ func (f *frozenClaims) thaw() *Claims {
 		c.Wallets = ws
 	}
 	if f.bal != nil {
-		c.TokenBalance = setRat(&box.bal, f.bal, box.num[:], box.den[:])
+		c.TokenBalance = setRat(&box.bal, f.bal, &box.words)
 	}
 	c.TokenBalances = f.bals.clone()
 	return c
 }
 
-// setRat sets z to x and returns z, as z.Set(x) does, but with z's
-// numerator and denominator in num's and den's arrays when they fit: no
-// allocation. z shares no memory with x afterwards.
-func setRat(z, x *big.Rat, num, den []big.Word) *big.Rat {
-	xn, xd := x.Num().Bits(), x.Denom().Bits()
-	if len(xn) > len(num) || len(xd) > len(den) {
+// setRat sets z to x and returns z, as z.Set(x) does, but in w's arrays
+// when x fits them (see ratWords): no allocation. z shares no memory with x
+// afterwards.
+func setRat(z, x *big.Rat, w *ratWords) *big.Rat {
+	n, d := x.Num(), x.Denom()
+	if x.Sign() < 0 || !n.IsUint64() || !d.IsUint64() {
 		return z.Set(x)
 	}
-	// A shallow copy gives z a denominator that Denom returns by
-	// reference; both words slices are replaced right after.
-	*z = *x
-	z.Num().SetBits(words(num, xn))
-	if x.Sign() < 0 {
-		z.Num().Neg(z.Num())
-	}
-	z.Denom().SetBits(words(den, xd))
-	return z
-}
-
-// words copies ws into dst's array; nil for none, as big.Int keeps zero.
-func words(dst, ws []big.Word) []big.Word {
-	if len(ws) == 0 {
-		return nil
-	}
-	return append(dst[:0], ws...)
+	return w.set(z, n.Uint64(), d.Uint64())
 }
 
 // clone is a deep copy of c: what a handler does to its claims never

@@ -65,7 +65,16 @@ func TestFrozenClaims(t *testing.T) {
 			f, ok := freeze(tt.c)
 			require.True(t, ok)
 			got := f.thaw()
-			assert.Equal(t, tt.c, got)
+			// big.Rat's words may be laid out differently for one value:
+			// compare the values, then the rest.
+			if tt.c.TokenBalance != nil {
+				require.NotNil(t, got.TokenBalance)
+				assert.Zero(t, tt.c.TokenBalance.Cmp(got.TokenBalance), "%v, want %v", got.TokenBalance, tt.c.TokenBalance)
+			}
+			want, have := *tt.c, *got
+			want.TokenBalance, have.TokenBalance = nil, nil
+			assert.Equal(t, want, have)
+			assert.Equal(t, tt.c.TokenBalance == nil, got.TokenBalance == nil)
 			for _, l := range [][2]any{{tt.c.Audience, got.Audience}, {tt.c.TokenIDs, got.TokenIDs},
 				{tt.c.Scopes, got.Scopes}, {tt.c.Wallets, got.Wallets}} {
 				assert.Equal(t, reflect.ValueOf(l[0]).IsNil(), reflect.ValueOf(l[1]).IsNil(), "nil stays nil, empty stays empty")
@@ -156,9 +165,9 @@ func TestSetRat(t *testing.T) {
 	huge, _ := new(big.Rat).SetString("123456789012345678901234567890123456789012345678901234567890.5")
 	for _, x := range []*big.Rat{big.NewRat(1337, 10000), big.NewRat(-1337, 10000), big.NewRat(0, 1),
 		big.NewRat(5, 1), new(big.Rat), huge, new(big.Rat).Neg(huge)} {
-		var num, den [2]big.Word
+		var w ratWords
 		orig := x.RatString()
-		z := setRat(new(big.Rat), x, num[:], den[:])
+		z := setRat(new(big.Rat), x, &w)
 		assert.Equal(t, orig, z.RatString())
 		z.Num().SetInt64(77)
 		z.SetInt64(99)
@@ -166,6 +175,6 @@ func TestSetRat(t *testing.T) {
 	}
 	x := big.NewRat(1337, 10000)
 	var z big.Rat
-	var num, den [2]big.Word
-	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, x, num[:], den[:]) }), "a small rational costs no allocation")
+	var w ratWords
+	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, x, &w) }), "a small rational costs no allocation")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -276,7 +277,44 @@ type claimsBox struct {
 	aud    [1]string
 	ids    [4]string
 	bal    big.Rat
+	words  ratWords // bal's, when it is small
 	wallet [1]WalletAccount
+}
+
+// ratWords is room for a small rational's words (up to 128 bits each), so
+// that setting one allocates nothing.
+type ratWords struct{ num, den [128 / bits.UintSize]big.Word }
+
+// ratHalf lends a denominator to a zero big.Rat (see ratWords.set); it is
+// never written.
+var ratHalf = big.NewRat(1, 2)
+
+// set sets z to n/d, which must be in lowest terms with d > 0, in w's
+// arrays, and returns z.
+func (w *ratWords) set(z *big.Rat, n, d uint64) *big.Rat {
+	*z = big.Rat{} // denominator 1
+	if d != 1 {
+		// A shallow copy, so that Denom returns z's denominator by
+		// reference; both words slices are replaced right below.
+		*z = *ratHalf
+		z.Denom().SetBits(putWords(w.den[:], d))
+	}
+	z.Num().SetBits(putWords(w.num[:], n))
+	return z
+}
+
+// putWords writes x into dst's array as big.Int's words and returns them;
+// nil for 0, as big.Int keeps it.
+func putWords(dst []big.Word, x uint64) []big.Word {
+	n := 0
+	for ; x != 0; x = x >> (bits.UintSize / 2) >> (bits.UintSize / 2) {
+		dst[n] = big.Word(x)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return dst[:n]
 }
 
 // decodeClaims reads a claim set into Claims; the returned Claims keep the
@@ -323,7 +361,7 @@ func decodeClaims(b []byte) (*Claims, error) {
 		case "email":
 			c.Email, err = w.str("email")
 		case "tokenBalance":
-			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal)
+			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal, &box.words)
 		case "tokenIds":
 			c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
 		case "tokenBalances":
@@ -445,7 +483,7 @@ func (w *walker) strings(name string, numbers bool, out []string) ([]string, err
 
 // decimal reads a decimal claim, a string such as "0.1337" or a JSON number,
 // into z.
-func (w *walker) decimal(name string, z *big.Rat) (*big.Rat, error) {
+func (w *walker) decimal(name string, z *big.Rat, words *ratWords) (*big.Rat, error) {
 	var text string
 	switch c := w.s[w.i]; {
 	case c == '"':
@@ -455,13 +493,13 @@ func (w *walker) decimal(name string, z *big.Rat) (*big.Rat, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
-	return parseDecimal(name, text, z)
+	return parseDecimal(name, text, z, words)
 }
 
 // parseDecimal reads a non-negative decimal exactly into z: digits,
 // optionally a point and more digits; no sign, no exponent, at most
 // maxDecimalLen bytes.
-func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
+func parseDecimal(name, s string, z *big.Rat, words *ratWords) (*big.Rat, error) {
 	if !isDecimal(s) {
 		return nil, fmt.Errorf("%w: %s is not a plain decimal", ErrMalformed, name)
 	}
@@ -481,6 +519,9 @@ func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
 			for d%p == 0 && n%p == 0 {
 				n, d = n/p, d/p
 			}
+		}
+		if words != nil {
+			return words.set(z, uint64(n), uint64(d)), nil
 		}
 		if d == 1 {
 			return z.SetInt64(n), nil
