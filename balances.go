@@ -112,7 +112,7 @@ func (tb *TokenBalances) group(name string) (*map[string]*big.Rat, func(string) 
 // addBalance reads the decimal at w into m[key], refusing a key that is the
 // same as one already in m once made canonical.
 func addBalance(m map[string]*big.Rat, key string, canon func(string) string, w *walker) error {
-	b, err := w.decimal("tokenBalances", new(big.Rat))
+	b, err := w.decimal("tokenBalances", new(big.Rat), nil)
 	if err != nil {
 		return err
 	}

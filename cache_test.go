@@ -2,13 +2,20 @@ package tokengate_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
+	"weak"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/stretchr/testify/assert"
@@ -197,4 +204,137 @@ func TestCacheSurvivesRefresh(t *testing.T) {
 			assert.True(t, got[0].Cached, "the cache still answers after the refresh")
 		})
 	}
+}
+
+// picketTokens mints distinct HS256 Picket-shaped tokens of exactly size
+// bytes, fast enough for a hundred thousand: one token from iss, then its
+// jti rewritten and the result signed again.
+type picketTokens struct {
+	head, payload string // header segment and decoded payload with the placeholder
+	secret        []byte
+}
+
+const jtiPlaceholder = "jti-000000000000"
+
+func newPicketTokens(t testing.TB, iss *tokengatetest.Issuer, size int) *picketTokens {
+	t.Helper()
+	for pad := range 128 {
+		c := picketClaims()
+		c.ID = jtiPlaceholder
+		c.Email = "holder" + strings.Repeat("x", pad) + "@example.com"
+		tok := iss.Token(c)
+		if len(tok) != size {
+			continue
+		}
+		seg := strings.Split(tok, ".")
+		p := &picketTokens{head: seg[0], payload: mustDecode(seg[1]), secret: iss.Secret()}
+		require.Equal(t, tok, p.token(-1), "the minter reproduces the issuer's token")
+		return p
+	}
+	t.Fatalf("no padding gives a %d-byte token", size)
+	return nil
+}
+
+// token returns the i-th token (i = -1: the template itself), a new string.
+func (p *picketTokens) token(i int) string {
+	payload := p.payload
+	if i >= 0 {
+		payload = strings.Replace(payload, jtiPlaceholder, fmt.Sprintf("jti-%012d", i), 1)
+	}
+	input := p.head + "." + encode(payload)
+	mac := hmac.New(sha256.New, p.secret)
+	mac.Write([]byte(input))
+	return input + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// TestCacheMemory: at 100,000 entries of a 762-byte Picket-shaped token,
+// each verified from a fresh copy of the token (as each request brings its
+// own Authorization header), the cache holds at most 1,000 bytes of heap
+// per entry, and no token: every token string can be collected.
+func TestCacheMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mints and verifies 100,000 tokens")
+	}
+	const n, size = 100_000, 762
+	iss := newIssuer(t, jwa.HS256)
+	mint := newPicketTokens(t, iss, size)
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())),
+		tokengate.WithAudience("my-app-id"), tokengate.WithCache(n))
+	ctx := context.Background()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var tokens []weak.Pointer[byte] // every 100th token string
+	for i := range n {
+		tok := mint.token(i)
+		if i%100 == 0 {
+			tokens = append(tokens, weak.Make(unsafe.StringData(tok)))
+		}
+		c, err := m.Verify(ctx, tok)
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("jti-%012d", i), c.ID)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := tokengate.CacheLen(m)
+	perEntry := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(held)
+	t.Logf("%d entries held of %d, %.0f bytes of heap per entry (%d-byte token)", held, n, perEntry, size)
+	assert.GreaterOrEqual(t, held, n*94/100, "the cache fills")
+	assert.LessOrEqual(t, perEntry, 1000.0, "bytes of heap per entry")
+	kept := 0
+	for _, w := range tokens {
+		if w.Value() != nil {
+			kept++
+		}
+	}
+	assert.Zero(t, kept, "token strings still reachable after a GC, of %d sampled", len(tokens))
+
+	// The entries answer: a fresh copy of a token of the fill is a hit.
+	var rec decisions
+	m2 := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())),
+		tokengate.WithAudience("my-app-id"), tokengate.WithCache(16), tokengate.WithDecisionHook(rec.hook))
+	for range 2 {
+		_, err := m2.Verify(ctx, mint.token(7))
+		require.NoError(t, err)
+	}
+	got := rec.take()
+	require.Len(t, got, 2)
+	assert.False(t, got[0].Cached)
+	assert.True(t, got[1].Cached, "a fresh copy of a cached token is a hit")
+	runtime.KeepAlive(m)
+}
+
+// TestCacheKeepsHotEntries: a token presented often stays cached while ten
+// times the cache's size of tokens seen once go through it; a token seen
+// once at the start does not (so the fill did cycle the cache).
+func TestCacheKeepsHotEntries(t *testing.T) {
+	const size = 64
+	iss := newIssuer(t, jwa.HS256)
+	mint := newPicketTokens(t, iss, 762)
+	var rec decisions
+	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.HMACSecret(iss.Secret())),
+		tokengate.WithAudience("my-app-id"), tokengate.WithCache(size), tokengate.WithDecisionHook(rec.hook))
+	ctx := context.Background()
+	verify := func(tok string) bool {
+		_, err := m.Verify(ctx, tok)
+		require.NoError(t, err)
+		got := rec.take()
+		require.Len(t, got, 1)
+		return got[0].Cached
+	}
+	hot, cold := mint.token(0), mint.token(1)
+	verify(hot)
+	verify(cold)
+	require.True(t, verify(hot), "hot is cached")
+	misses := 0
+	for i := range 10 * size {
+		require.False(t, verify(mint.token(2+i)), "a token seen once is a miss")
+		if i%4 == 3 && !verify(hot) { // hot comes back every four requests
+			misses++
+		}
+	}
+	assert.Zero(t, misses, "hot was evicted by tokens seen once")
+	assert.False(t, verify(cold), "a token seen once at the start is evicted by the fill")
+	assert.LessOrEqual(t, tokengate.CacheLen(m), size)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ var (
 // validJSON returns nil when b is a valid JSON text (see above), and else an
 // error that says which rule it breaks.
 func validJSON(b []byte) error {
-	if jsontext.Value(b).IsValid() {
+	if quickValid(b) || jsontext.Value(b).IsValid() {
 		return nil
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(b))
@@ -59,6 +60,7 @@ type walker struct {
 	s     string
 	i     int // the next byte to read
 	names nameSet
+	plain bool // s holds no escape (quickValid accepted it)
 }
 
 var walkers = sync.Pool{New: func() any { return new(walker) }}
@@ -67,17 +69,22 @@ var walkers = sync.Pool{New: func() any { return new(walker) }}
 // walker relies on that and checks nothing itself.
 func getWalker(s string) *walker {
 	w := walkers.Get().(*walker)
-	w.s, w.i = s, 0
+	w.s, w.i, w.plain = s, 0, false
 	return w
 }
 
 // walkValid validates b (see validJSON) and returns a pooled walker over a
 // string copy of it; what names the text in the error.
 func walkValid(b []byte, what string) (*walker, error) {
-	if err := validJSON(b); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
+	plain := quickValid(b)
+	if !plain {
+		if err := validJSON(b); err != nil {
+			return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
+		}
 	}
-	return getWalker(string(b)), nil
+	w := getWalker(string(b))
+	w.plain = plain
+	return w, nil
 }
 
 func putWalker(w *walker) {
@@ -150,7 +157,7 @@ func (w *walker) object(member func(name string) error, names *nameSet) error {
 func (w *walker) text() string {
 	start := w.i + 1
 	end := start + strings.IndexByte(w.s[start:], '"')
-	if strings.IndexByte(w.s[start:end], '\\') < 0 {
+	if w.plain || strings.IndexByte(w.s[start:end], '\\') < 0 {
 		w.i = end + 1
 		return w.s[start:end]
 	}
@@ -270,7 +277,44 @@ type claimsBox struct {
 	aud    [1]string
 	ids    [4]string
 	bal    big.Rat
+	words  ratWords // bal's, when it is small
 	wallet [1]WalletAccount
+}
+
+// ratWords is room for a small rational's words (up to 128 bits each), so
+// that setting one allocates nothing.
+type ratWords struct{ num, den [128 / bits.UintSize]big.Word }
+
+// ratHalf lends a denominator to a zero big.Rat (see ratWords.set); it is
+// never written.
+var ratHalf = big.NewRat(1, 2)
+
+// set sets z to n/d, which must be in lowest terms with d > 0, in w's
+// arrays, and returns z.
+func (w *ratWords) set(z *big.Rat, n, d uint64) *big.Rat {
+	*z = big.Rat{} // denominator 1
+	if d != 1 {
+		// A shallow copy, so that Denom returns z's denominator by
+		// reference; both words slices are replaced right below.
+		*z = *ratHalf
+		z.Denom().SetBits(putWords(w.den[:], d))
+	}
+	z.Num().SetBits(putWords(w.num[:], n))
+	return z
+}
+
+// putWords writes x into dst's array as big.Int's words and returns them;
+// nil for 0, as big.Int keeps it.
+func putWords(dst []big.Word, x uint64) []big.Word {
+	n := 0
+	for ; x != 0; x = x >> (bits.UintSize / 2) >> (bits.UintSize / 2) {
+		dst[n] = big.Word(x)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return dst[:n]
 }
 
 // decodeClaims reads a claim set into Claims; the returned Claims keep the
@@ -317,7 +361,7 @@ func decodeClaims(b []byte) (*Claims, error) {
 		case "email":
 			c.Email, err = w.str("email")
 		case "tokenBalance":
-			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal)
+			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal, &box.words)
 		case "tokenIds":
 			c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
 		case "tokenBalances":
@@ -439,7 +483,7 @@ func (w *walker) strings(name string, numbers bool, out []string) ([]string, err
 
 // decimal reads a decimal claim, a string such as "0.1337" or a JSON number,
 // into z.
-func (w *walker) decimal(name string, z *big.Rat) (*big.Rat, error) {
+func (w *walker) decimal(name string, z *big.Rat, words *ratWords) (*big.Rat, error) {
 	var text string
 	switch c := w.s[w.i]; {
 	case c == '"':
@@ -449,13 +493,13 @@ func (w *walker) decimal(name string, z *big.Rat) (*big.Rat, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
-	return parseDecimal(name, text, z)
+	return parseDecimal(name, text, z, words)
 }
 
 // parseDecimal reads a non-negative decimal exactly into z: digits,
 // optionally a point and more digits; no sign, no exponent, at most
 // maxDecimalLen bytes.
-func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
+func parseDecimal(name, s string, z *big.Rat, words *ratWords) (*big.Rat, error) {
 	if !isDecimal(s) {
 		return nil, fmt.Errorf("%w: %s is not a plain decimal", ErrMalformed, name)
 	}
@@ -475,6 +519,9 @@ func parseDecimal(name, s string, z *big.Rat) (*big.Rat, error) {
 			for d%p == 0 && n%p == 0 {
 				n, d = n/p, d/p
 			}
+		}
+		if words != nil {
+			return words.set(z, uint64(n), uint64(d)), nil
 		}
 		if d == 1 {
 			return z.SetInt64(n), nil

@@ -57,7 +57,7 @@ func TestParseDecimal(t *testing.T) {
 		t.Run(in, func(t *testing.T) {
 			want, ok := new(big.Rat).SetString(in)
 			require.True(t, ok)
-			got, err := parseDecimal("x", in, new(big.Rat))
+			got, err := parseDecimal("x", in, new(big.Rat), nil)
 			require.NoError(t, err)
 			assert.Equal(t, want.RatString(), got.RatString())
 			assert.Zero(t, want.Cmp(got))

@@ -358,7 +358,7 @@ func (r *refReader) decimal(name string, z *big.Rat) (*big.Rat, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s is not a decimal", ErrMalformed, name)
 	}
-	return parseDecimal(name, text, z)
+	return parseDecimal(name, text, z, nil)
 }
 
 // balances reads "tokenBalances" in its grouped or its flat form (see

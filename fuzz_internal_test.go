@@ -15,7 +15,8 @@ import (
 // the form check accepts is three canonical base64url segments within the
 // size caps (so no two spellings of one token both pass), and a header that
 // decodes has no two names equal under case folding and is not nested too
-// deep.
+// deep. What it accepts is an RFC 6750 b64token (verifyToken checks that
+// only for what it refuses).
 func FuzzCompactForm(f *testing.F) {
 	for _, s := range []string{
 		"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln",
@@ -36,6 +37,9 @@ func FuzzCompactForm(f *testing.F) {
 		c, _, err := parseCompact(tok, nil)
 		if err != nil {
 			return
+		}
+		if !isB64Token(tok) {
+			t.Fatalf("accepted a token that is not a b64token: %q", tok)
 		}
 		segs := strings.Split(tok, ".")
 		if len(segs) != 3 || len(tok) > maxTokenBytes || len(segs[0]) > maxHeaderBytes {

@@ -32,23 +32,24 @@ type header struct {
 // b64token (see bearerToken).
 func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d *decisionMeta) (*Claims, error) {
 	cacheable := m.cache != nil && len(token) <= maxCachedToken
+	var fp fingerprint
 	if cacheable {
-		if e := m.cache.get(token); e != nil {
+		fp = m.cache.fp.of(token)
+		if e := m.cache.get(fp); e != nil {
 			// A hit is rechecked: the key must still be current, and exp,
 			// nbf, iat, lifetime and audience still hold now.
-			if e.iss.keys.current(e.key) && m.checkClaims(e.claims, e.iss) == nil {
-				if d != nil {
-					d.issuer, d.cached = e.iss.name, true
+			if e.iss.keys.current(e.key) {
+				if c := e.claims.thaw(); m.checkClaims(c, e.iss) == nil {
+					if d != nil {
+						d.issuer, d.cached = e.iss.name, true
+					}
+					return c, nil
 				}
-				return e.claims.clone(), nil
 			}
-			m.cache.drop(token)
+			m.cache.drop(e)
 		}
 	}
-	if b64token && !isB64Token(token) {
-		return nil, errNotB64Token
-	}
-	c, k, is, err := m.verifyToken(ctx, token)
+	c, k, is, err := m.verifyToken(ctx, token, b64token)
 	if d != nil && is != nil {
 		d.issuer = is.name
 	}
@@ -56,19 +57,27 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d 
 		return nil, err
 	}
 	if cacheable && k != nil { // remote answers keep to their own cache and its TTL
-		m.cache.put(token, &cacheEntry{claims: c.clone(), key: k, iss: is})
+		if f, ok := freeze(c); ok {
+			m.cache.put(&cacheEntry{fp: fp, key: k, iss: is, claims: f})
+		}
 	}
 	return c, nil
 }
 
 // verifyToken is the uncached pipeline. Besides the claims it returns the
-// key that verified the token and the token's issuer.
-func (m *Middleware) verifyToken(ctx context.Context, token string) (*Claims, *key, *issuer, error) {
+// key that verified the token and the token's issuer. With b64token, a
+// token that is not an RFC 6750 b64token fails with errNotB64Token: it is
+// checked only when the form check fails, since every token that passes
+// it (base64url segments and dots) is a b64token.
+func (m *Middleware) verifyToken(ctx context.Context, token string, b64token bool) (*Claims, *key, *issuer, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
 	t, grown, err := parseCompact(token, *bp)
 	*bp = grown
 	if err != nil {
+		if b64token && !isB64Token(token) {
+			err = errNotB64Token
+		}
 		return nil, nil, nil, err
 	}
 	var h header

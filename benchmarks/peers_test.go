@@ -272,11 +272,16 @@ func buildNetHTTP(testing.TB, *fixture) http.Handler {
 }
 
 func buildTokengate(tb testing.TB, f *fixture) http.Handler {
+	return buildTokengateWith(tb, f)
+}
+
+// buildTokengateWith is buildTokengate with more options.
+func buildTokengateWith(tb testing.TB, f *fixture, opts ...tokengate.Option) http.Handler {
 	keys := tokengate.PublicKey(f.alg, f.pub)
 	if f.secret != nil {
 		keys = tokengate.HMACSecret(f.secret)
 	}
-	m, err := tokengate.New(tokengate.WithIssuer(issuer, keys), tokengate.WithAudience(audience))
+	m, err := tokengate.New(append([]tokengate.Option{tokengate.WithIssuer(issuer, keys), tokengate.WithAudience(audience)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

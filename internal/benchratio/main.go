@@ -11,6 +11,13 @@
 // comes from the same run, and the ratio is the median of the runs' ratios
 // (see ratioToFloor).
 //
+// With -rate, each table also gives the implementation's throughput as a
+// share of the floor's (the median of floor[i]/ns[i]: for load benchmarks,
+// whose floor is the bare server). With -par, each group whose
+// implementation X has a sibling X-par (the same with b.RunParallel) also
+// gets a table of X-par's throughput over X's, run by run (the median of
+// X[i]/X-par[i]): how the path scales with the cores.
+//
 // A benchmark named BenchmarkPeers/RS256/tokengate-2 is the implementation
 // "tokengate" in the group "RS256"; the -2 (GOMAXPROCS) is dropped. Lines
 // that are not benchmark results are ignored. Groups and implementations
@@ -19,6 +26,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +36,10 @@ import (
 )
 
 func main() {
+	var opt options
+	flag.BoolVar(&opt.rate, "rate", false, "also print throughput as a share of the floor's")
+	flag.BoolVar(&opt.par, "par", false, "also print each X-par's throughput over X's")
+	flag.Parse()
 	groups, err := parse(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
@@ -37,7 +49,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchratio: no benchmark results on stdin")
 		os.Exit(1)
 	}
-	write(os.Stdout, groups)
+	write(os.Stdout, groups, opt)
+}
+
+// options are the optional columns and tables.
+type options struct {
+	rate, par bool
 }
 
 // group is one algorithm's results, implementations in order of appearance.
@@ -160,8 +177,9 @@ func ratioToFloor(ns, floor []float64) float64 {
 	return median(ratios)
 }
 
-// write prints one Markdown table per group.
-func write(w io.Writer, groups []*group) {
+// write prints one Markdown table per group, and with opt.par a second
+// one for the group's parallel variants.
+func write(w io.Writer, groups []*group, opt options) {
 	for i, g := range groups {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -173,16 +191,50 @@ func write(w io.Writer, groups []*group) {
 			}
 		}
 		fmt.Fprintf(w, "### %s\n\n", g.name)
-		fmt.Fprintln(w, "| impl | ns/op | B/op | allocs/op | × floor | runs |")
-		fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+		rateHead, rateRule := "", ""
+		if opt.rate {
+			rateHead, rateRule = " rate ÷ floor's |", "--:|"
+		}
+		fmt.Fprintf(w, "| impl | ns/op | B/op | allocs/op | × floor |%s runs |\n", rateHead)
+		fmt.Fprintf(w, "|---|--:|--:|--:|--:|%s--:|\n", rateRule)
 		for _, r := range g.impls {
-			ratio := "–"
+			ratio, rate := "–", "–"
 			if floor != nil {
 				ratio = formatRatio(ratioToFloor(r.ns, floor.ns))
+				rate = formatRatio(ratioToFloor(floor.ns, r.ns))
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d |\n", r.name,
-				formatNum(median(r.ns)), formatOpt(r.bytes), formatOpt(r.allocs), ratio, len(r.ns))
+			if opt.rate {
+				rate = " " + rate + " |"
+			} else {
+				rate = ""
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |%s %d |\n", r.name,
+				formatNum(median(r.ns)), formatOpt(r.bytes), formatOpt(r.allocs), ratio, rate, len(r.ns))
 		}
+		if opt.par {
+			writePar(w, g)
+		}
+	}
+}
+
+// writePar prints, for each X of g with an X-par, X-par's throughput over
+// X's (nothing when g has no such pair).
+func writePar(w io.Writer, g *group) {
+	head := false
+	for _, r := range g.impls {
+		serial, ok := strings.CutSuffix(r.name, "-par")
+		if !ok {
+			continue
+		}
+		si := slices.IndexFunc(g.impls, func(x *result) bool { return x.name == serial })
+		if si < 0 {
+			continue
+		}
+		if !head {
+			fmt.Fprintf(w, "\n| %s | parallel ÷ serial throughput | runs |\n|---|--:|--:|\n", g.name)
+			head = true
+		}
+		fmt.Fprintf(w, "| %s | %s | %d |\n", serial, formatRatio(ratioToFloor(g.impls[si].ns, r.ns)), len(r.ns))
 	}
 }
 

@@ -103,7 +103,7 @@ ok  	github.com/tokengate/tokengate/benchmarks	12.3s
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	write(&b, groups)
+	write(&b, groups, options{})
 	want := `### HS256
 
 | impl | ns/op | B/op | allocs/op | × floor | runs |
@@ -142,5 +142,41 @@ func TestRatioPairsRuns(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRateAndPar: -rate adds each implementation's throughput as a share
+// of the floor's, and -par each X-par's throughput over X's, both run by
+// run.
+func TestRateAndPar(t *testing.T) {
+	in := `BenchmarkLoad/floor-2   	 1000	  100 ns/op
+BenchmarkLoad/slow-2    	 1000	  200 ns/op
+BenchmarkLoad/slow-par-2	 1000	  100 ns/op
+BenchmarkLoad/floor-2   	 1000	  300 ns/op
+BenchmarkLoad/slow-2    	 1000	  400 ns/op
+BenchmarkLoad/slow-par-2	 1000	  300 ns/op
+BenchmarkLoad/lone-par-2	 1000	  300 ns/op
+`
+	groups, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	write(&b, groups, options{rate: true, par: true})
+	want := `### Load
+
+| impl | ns/op | B/op | allocs/op | × floor | rate ÷ floor's | runs |
+|---|--:|--:|--:|--:|--:|--:|
+| floor | 200 | – | – | 1.00× | 1.00× | 2 |
+| slow | 300 | – | – | 1.67× | 0.625× | 2 |
+| slow-par | 200 | – | – | 1.00× | 1.00× | 2 |
+| lone-par | 300 | – | – | 1.50× | 0.667× | 1 |
+
+| Load | parallel ÷ serial throughput | runs |
+|---|--:|--:|
+| slow | 1.67× | 2 |
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

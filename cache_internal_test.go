@@ -1,0 +1,180 @@
+package tokengate
+
+import (
+	"fmt"
+	"math/big"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fullClaims is a Claims with every field set, by reflection, so that a
+// field added to Claims later is covered too: strings from the payload,
+// strings that are not in it (unescaped or derived), and lists longer
+// than a claimsBox's arrays.
+func fullClaims(t *testing.T) *Claims {
+	raw := `{"iss":"issuer","sub":"subject","aud":["a1","a2"],"x":"0xabc eip155"}`
+	c := &Claims{raw: raw}
+	v := reflect.ValueOf(c).Elem()
+	for i := range v.NumField() {
+		f, name := v.Field(i), v.Type().Field(i).Name
+		if !f.CanSet() {
+			continue
+		}
+		switch f.Interface().(type) {
+		case string:
+			f.SetString("not in the payload: " + name)
+		case []string:
+			f.Set(reflect.ValueOf([]string{"a1", "a2", name + "-1", name + "-2", "x", "y"}))
+		case time.Time:
+			f.Set(reflect.ValueOf(time.Unix(1_800_000_000+int64(i), 500).UTC()))
+		case *big.Rat:
+			f.Set(reflect.ValueOf(big.NewRat(1337, 10000)))
+		case *TokenBalances:
+			f.Set(reflect.ValueOf(&TokenBalances{ContractAddress: map[string]*big.Rat{"0xa": big.NewRat(2, 1)}}))
+		case []WalletAccount:
+			f.Set(reflect.ValueOf([]WalletAccount{{"eip155:1", "0xabc"}, {"solana", "derived-address"}}))
+		default:
+			t.Fatalf("Claims.%s: a %s; teach freeze, thaw and this test about it", name, f.Type())
+		}
+	}
+	c.Issuer, c.Subject = "issuer", "subject"
+	return c
+}
+
+// TestFrozenClaims: freeze then thaw gives back every field of Claims,
+// nil and empty lists apart, and thawed copies share nothing writable.
+func TestFrozenClaims(t *testing.T) {
+	full := fullClaims(t)
+	for _, tt := range []struct {
+		name string
+		c    *Claims
+	}{
+		{"every field", full},
+		{"zero", &Claims{}},
+		{"empty lists", &Claims{raw: "{}", Audience: []string{}, TokenIDs: []string{}, Scopes: []string{}, Wallets: []WalletAccount{}}},
+		{"one of each", &Claims{raw: `{"aud":"x"}`, Audience: []string{"x"}, TokenIDs: []string{"1"}, Scopes: []string{"s"},
+			Wallets: []WalletAccount{{"eip155", "0x1"}}, TokenBalance: big.NewRat(0, 1)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ok := freeze(tt.c)
+			require.True(t, ok)
+			got := f.thaw()
+			// big.Rat's words may be laid out differently for one value:
+			// compare the values, then the rest.
+			if tt.c.TokenBalance != nil {
+				require.NotNil(t, got.TokenBalance)
+				assert.Zero(t, tt.c.TokenBalance.Cmp(got.TokenBalance), "%v, want %v", got.TokenBalance, tt.c.TokenBalance)
+			}
+			want, have := *tt.c, *got
+			want.TokenBalance, have.TokenBalance = nil, nil
+			assert.Equal(t, want, have)
+			assert.Equal(t, tt.c.TokenBalance == nil, got.TokenBalance == nil)
+			for _, l := range [][2]any{{tt.c.Audience, got.Audience}, {tt.c.TokenIDs, got.TokenIDs},
+				{tt.c.Scopes, got.Scopes}, {tt.c.Wallets, got.Wallets}} {
+				assert.Equal(t, reflect.ValueOf(l[0]).IsNil(), reflect.ValueOf(l[1]).IsNil(), "nil stays nil, empty stays empty")
+			}
+		})
+	}
+	f, _ := freeze(full)
+	a := f.thaw()
+	a.Audience[0], a.Wallets[0].Address = "changed", "changed"
+	a.TokenBalance.SetInt64(99)
+	a.TokenBalances.ContractAddress["0xa"].SetInt64(99)
+	full.TokenBalance.SetInt64(98) // the original, after freezing
+	b := f.thaw()
+	assert.Equal(t, "a1", b.Audience[0])
+	assert.Equal(t, "eip155:1", b.Wallets[0].Chain)
+	assert.Equal(t, "0xabc", b.Wallets[0].Address)
+	assert.Equal(t, "1337/10000", b.TokenBalance.RatString())
+	assert.Equal(t, "2", b.TokenBalances.ContractAddress["0xa"].RatString())
+
+	_, ok := freeze(&Claims{raw: "{}", Subject: strings.Repeat("s", maxFrozenText+1)})
+	assert.False(t, ok, "a text past a span's reach is not cached")
+}
+
+// TestFingerprint: a fingerprint depends on every byte of the token and on
+// the cache's keys, with GHASH-AES and with the SHA-256 fallback.
+func TestFingerprint(t *testing.T) {
+	tok := strings.Repeat("eyJhbGciOiJIUzI1NiJ9.", 40)
+	for _, p := range []fingerprinter{newFingerprinter(), {}} {
+		seen := map[fingerprint]string{p.of(tok): tok}
+		assert.Equal(t, p.of(tok), p.of(strings.Clone(tok)), "same token, same fingerprint")
+		for _, other := range []string{"", "a", tok + "\x00", tok[:len(tok)-1], "x" + tok[1:], tok[:400] + "X" + tok[401:]} {
+			fp := p.of(other)
+			if prev, dup := seen[fp]; dup {
+				t.Errorf("%q and %q share a fingerprint", prev, other)
+			}
+			seen[fp] = other
+		}
+	}
+	assert.NotEqual(t, newFingerprinter().of(tok), newFingerprinter().of(tok), "keys differ per cache")
+}
+
+// TestTokenCache: the cache holds at most its size, finds what it holds,
+// drops what it is told to, and serves lock-free readers while writers
+// fill it (run with -race).
+func TestTokenCache(t *testing.T) {
+	for _, size := range []int{1, 7, 8, 9, 100} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			c := newTokenCache(size)
+			entries := make([]*cacheEntry, 4*size)
+			for i := range entries {
+				entries[i] = &cacheEntry{fp: c.fp.of(fmt.Sprint("token ", i))}
+				c.put(entries[i])
+				assert.Same(t, entries[i], c.get(entries[i].fp), "the newest entry is found")
+				assert.LessOrEqual(t, c.len(), size)
+			}
+			assert.GreaterOrEqual(t, c.len(), (size+1)/2)
+			last := entries[len(entries)-1]
+			c.drop(last)
+			assert.Nil(t, c.get(last.fp))
+			c.drop(last) // twice is harmless
+		})
+	}
+	c := newTokenCache(64)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				e := &cacheEntry{fp: c.fp.of(fmt.Sprint(w, i%100))}
+				if got := c.get(e.fp); got != nil && got.fp != e.fp {
+					t.Errorf("lookup of %v found %v", e.fp, got.fp)
+				}
+				if i%3 == 0 {
+					c.put(e)
+				}
+				if i%7 == 0 {
+					c.drop(e)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, c.len(), 64)
+}
+
+// TestSetRat: setRat copies any rational, in the given arrays when it fits
+// them, and the copy shares nothing with the original.
+func TestSetRat(t *testing.T) {
+	huge, _ := new(big.Rat).SetString("123456789012345678901234567890123456789012345678901234567890.5")
+	for _, x := range []*big.Rat{big.NewRat(1337, 10000), big.NewRat(-1337, 10000), big.NewRat(0, 1),
+		big.NewRat(5, 1), new(big.Rat), huge, new(big.Rat).Neg(huge)} {
+		var w ratWords
+		orig := x.RatString()
+		z := setRat(new(big.Rat), x, &w)
+		assert.Equal(t, orig, z.RatString())
+		z.Num().SetInt64(77)
+		z.SetInt64(99)
+		assert.Equal(t, orig, x.RatString(), "the original is untouched")
+	}
+	x := big.NewRat(1337, 10000)
+	var z big.Rat
+	var w ratWords
+	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, x, &w) }), "a small rational costs no allocation")
+}
