@@ -66,7 +66,8 @@ type Claims struct {
 	// raw is the verified payload, kept for Decode.
 	raw string
 	// tokenRaw is, for claims from remote validation only, the token's own
-	// payload, whose binding (cnf) counts as well as the answer's.
+	// payload, whose binding (cnf) counts as well as the answer's. Remote
+	// answers never enter the verified-token cache, which does not keep it.
 	tokenRaw string
 }
 
