@@ -1,7 +1,6 @@
 package adapters_test
 
 import (
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -13,30 +12,6 @@ import (
 	"github.com/tokengate/tokengate"
 	"github.com/tokengate/tokengate/tokengatetest"
 )
-
-// dpopAnswer is an answer with the headers DPoP adds.
-type dpopAnswer struct {
-	answer
-	nonce string
-}
-
-func doDPoP(t *testing.T, url string, header http.Header) dpopAnswer {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	req.Header = header.Clone()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	a := dpopAnswer{answer: answer{status: resp.StatusCode, www: resp.Header.Get("WWW-Authenticate"), body: string(body)},
-		nonce: resp.Header.Get("DPoP-Nonce")}
-	if resp.StatusCode != http.StatusOK {
-		a.cacheControl, a.ctype = resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type")
-	}
-	return a
-}
 
 // TestParityDPoP: net/http, Echo and Gin give DPoP requests the same
 // answers, DPoP challenges and DPoP-Nonce headers included, from the one
@@ -62,12 +37,12 @@ func TestParityDPoP(t *testing.T) {
 	}
 
 	// The first request learns the nonce; the nonce works everywhere.
-	first := doDPoP(t, apps[0].url+"/me", dpop(holder, "/me"))
+	first := do(t, apps[0].url+"/me", dpop(holder, "/me"))
 	require.Equal(t, 401, first.status)
 	require.NotEmpty(t, first.nonce)
 	nonce := tokengatetest.ProofNonce(first.nonce)
 	spent := dpop(holder, "/me", nonce)
-	require.Equal(t, 200, doDPoP(t, apps[0].url+"/me", spent).status)
+	require.Equal(t, 200, do(t, apps[0].url+"/me", spent).status)
 
 	const (
 		algs     = `algs="ES256 EdDSA"`
@@ -98,10 +73,10 @@ func TestParityDPoP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var firstAnswer dpopAnswer
+			var firstAnswer answer
 			for i, app := range apps {
 				before := app.reached.Load()
-				got := doDPoP(t, app.url+tt.path, tt.header())
+				got := do(t, app.url+tt.path, tt.header())
 				assert.Equal(t, tt.status, got.status, app.name)
 				assert.Equal(t, tt.www, got.www, app.name)
 				assert.Equal(t, tt.withNonce, got.nonce != "", "%s: DPoP-Nonce %q", app.name, got.nonce)
@@ -113,7 +88,7 @@ func TestParityDPoP(t *testing.T) {
 				assert.Equal(t, "application/json", got.ctype, app.name)
 				assert.Equal(t, "no-store", got.cacheControl, app.name)
 				if tt.withNonce { // a valid nonce, another one on each answer
-					retry := doDPoP(t, apps[(i+1)%len(apps)].url+tt.path, dpop(holder, tt.path, tokengatetest.ProofNonce(got.nonce)))
+					retry := do(t, apps[(i+1)%len(apps)].url+tt.path, dpop(holder, tt.path, tokengatetest.ProofNonce(got.nonce)))
 					assert.Equal(t, 200, retry.status, "%s's nonce on %s", app.name, apps[(i+1)%len(apps)].name)
 					got.nonce = "(a nonce)"
 				}

@@ -99,6 +99,7 @@ func frameworks(t *testing.T, m *tokengate.Middleware, req tokengate.Requirement
 type answer struct {
 	status                               int
 	www, retryAfter, cacheControl, ctype string
+	nonce                                string // DPoP-Nonce
 	body                                 string
 }
 
@@ -113,7 +114,7 @@ func do(t *testing.T, url string, header http.Header) answer {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	a := answer{status: resp.StatusCode, www: resp.Header.Get("WWW-Authenticate"), body: string(body),
-		retryAfter: resp.Header.Get("Retry-After")}
+		retryAfter: resp.Header.Get("Retry-After"), nonce: resp.Header.Get("DPoP-Nonce")}
 	if resp.StatusCode != http.StatusOK { // success bodies are each framework's own
 		a.cacheControl, a.ctype = resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type")
 	}
