@@ -18,24 +18,7 @@ import (
 )
 
 // decisions records what a decision hook receives.
-type decisions struct {
-	mu   sync.Mutex
-	list []tokengate.Decision
-}
-
-func (d *decisions) hook(dec tokengate.Decision) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.list = append(d.list, dec)
-}
-
-func (d *decisions) take() []tokengate.Decision {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := d.list
-	d.list = nil
-	return out
-}
+type decisions struct{ recorder[tokengate.Decision] }
 
 // TestDecisionHook: every outcome of the response table reaches the hook
 // exactly once, with its status, code, sentinel, issuer and cache flag, and

@@ -118,3 +118,31 @@ func mustDecode(s string) string {
 }
 
 func encode(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// recorder keeps what a hook receives, safe for concurrent calls.
+type recorder[T any] struct {
+	mu  sync.Mutex
+	all []T
+}
+
+func (r *recorder[T]) hook(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.all = append(r.all, v)
+}
+
+// list returns a copy of what was recorded.
+func (r *recorder[T]) list() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]T(nil), r.all...)
+}
+
+// take returns what was recorded and forgets it.
+func (r *recorder[T]) take() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.all
+	r.all = nil
+	return out
+}

@@ -128,22 +128,7 @@ func randomKid() string {
 }
 
 // events records JWKS refresh events.
-type events struct {
-	mu  sync.Mutex
-	all []tokengate.JWKSRefreshEvent
-}
-
-func (e *events) hook(ev tokengate.JWKSRefreshEvent) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-func (e *events) list() []tokengate.JWKSRefreshEvent {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]tokengate.JWKSRefreshEvent(nil), e.all...)
-}
+type events struct{ recorder[tokengate.JWKSRefreshEvent] }
 
 // count is the number of events for reason ("" for all) that failed (or
 // succeeded, when failed is false).
