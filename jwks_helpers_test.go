@@ -128,7 +128,9 @@ func randomKid() string {
 }
 
 // events records JWKS refresh events.
-type events struct{ recorder[tokengate.JWKSRefreshEvent] }
+type events struct {
+	recorder[tokengate.JWKSRefreshEvent]
+}
 
 // count is the number of events for reason ("" for all) that failed (or
 // succeeded, when failed is false).
