@@ -18,6 +18,14 @@
 // gets a table of X-par's throughput over X's, run by run (the median of
 // X[i]/X-par[i]): how the path scales with the cores.
 //
+// With -cores BASE, the input comes from runs with -cpu 1,N, and the only
+// table printed gives, for each benchmark run at both, its throughput on N
+// cores over its throughput on one (the median of ns1[i]/nsN[i]), and that
+// ratio over BASE's (for example "context/floor-par"), run by run: how the
+// path scales next to a baseline measured in the same runs. Run this way,
+// the one-core figure is a whole core's work, the collector's included,
+// rather than one goroutine's with a second core idle for the collector.
+//
 // A benchmark named BenchmarkPeers/RS256/tokengate-2 is the implementation
 // "tokengate" in the group "RS256"; the -2 (GOMAXPROCS) is dropped. Lines
 // that are not benchmark results are ignored. Groups and implementations
@@ -39,8 +47,9 @@ func main() {
 	var opt options
 	flag.BoolVar(&opt.rate, "rate", false, "also print throughput as a share of the floor's")
 	flag.BoolVar(&opt.par, "par", false, "also print each X-par's throughput over X's")
+	flag.StringVar(&opt.cores, "cores", "", "print only each benchmark's throughput on N cores over one core's, next to this baseline's (group/impl), from runs with -cpu 1,N")
 	flag.Parse()
-	groups, err := parse(os.Stdin)
+	groups, err := parse(os.Stdin, opt.cores != "")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(1)
@@ -49,12 +58,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchratio: no benchmark results on stdin")
 		os.Exit(1)
 	}
+	if opt.cores != "" {
+		if err := writeCores(os.Stdout, groups, opt.cores); err != nil {
+			fmt.Fprintln(os.Stderr, "benchratio:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	write(os.Stdout, groups, opt)
 }
 
 // options are the optional columns and tables.
 type options struct {
 	rate, par bool
+	cores     string // the baseline of -cores, "" without it
 }
 
 // group is one algorithm's results, implementations in order of appearance.
@@ -70,12 +87,14 @@ type result struct {
 }
 
 // parse reads benchmark output and collects the runs of each sub-benchmark.
-func parse(r io.Reader) ([]*group, error) {
+// With procs, an implementation's name keeps its GOMAXPROCS as "@N" (see
+// parseLine).
+func parse(r io.Reader, procs bool) ([]*group, error) {
 	var groups []*group
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
-		g, impl, vals, ok := parseLine(sc.Text())
+		g, impl, vals, ok := parseLine(sc.Text(), procs)
 		if !ok {
 			continue
 		}
@@ -109,8 +128,10 @@ func parse(r io.Reader) ([]*group, error) {
 //	BenchmarkPeers/RS256/floor-2   36000   33012 ns/op   0 B/op   0 allocs/op
 //
 // into its group ("RS256"), implementation ("floor") and values by unit.
-// A name without sub-benchmarks is its own group and implementation.
-func parseLine(line string) (grp, impl string, vals map[string]float64, ok bool) {
+// A name without sub-benchmarks is its own group and implementation. With
+// procs, the implementation is "floor@2" (GOMAXPROCS 2), and "floor@1" for
+// a name without the suffix, which `go test -cpu 1` writes.
+func parseLine(line string, procs bool) (grp, impl string, vals map[string]float64, ok bool) {
 	f := strings.Fields(line)
 	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 		return "", "", nil, false
@@ -118,10 +139,10 @@ func parseLine(line string) (grp, impl string, vals map[string]float64, ok bool)
 	if _, err := strconv.ParseUint(f[1], 10, 64); err != nil { // the iteration count
 		return "", "", nil, false
 	}
-	name := f[0]
+	name, n := f[0], 1
 	if i := strings.LastIndexByte(name, '-'); i > 0 {
-		if _, err := strconv.Atoi(name[i+1:]); err == nil {
-			name = name[:i]
+		if p, err := strconv.Atoi(name[i+1:]); err == nil {
+			name, n = name[:i], p
 		}
 	}
 	parts := strings.Split(strings.TrimPrefix(name, "Benchmark"), "/")
@@ -132,6 +153,9 @@ func parseLine(line string) (grp, impl string, vals map[string]float64, ok bool)
 		grp, impl = parts[0], parts[1]
 	default: // Peers/RS256/floor: the top-level name is the same for all
 		grp, impl = strings.Join(parts[1:len(parts)-1], "/"), parts[len(parts)-1]
+	}
+	if procs {
+		impl += "@" + strconv.Itoa(n)
 	}
 	vals = make(map[string]float64)
 	for i := 2; i+1 < len(f); i += 2 {
@@ -236,6 +260,78 @@ func writePar(w io.Writer, g *group) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %d |\n", serial, formatRatio(ratioToFloor(g.impls[si].ns, r.ns)), len(r.ns))
 	}
+}
+
+// writeCores prints one table: for each implementation run with
+// GOMAXPROCS 1 and N > 1 (named X@1 and X@N by parse), its throughput on N
+// cores over one core's, and that ratio over the baseline's (named
+// "group/impl"), each the median of the runs' ratios.
+func writeCores(w io.Writer, groups []*group, baseline string) error {
+	find := func(grp, impl string) *result {
+		for _, g := range groups {
+			if g.name != grp {
+				continue
+			}
+			for _, r := range g.impls {
+				if r.name == impl {
+					return r
+				}
+			}
+		}
+		return nil
+	}
+	// scaling is X@1's time over X@N's, run by run.
+	scaling := func(one, many *result) []float64 {
+		if len(one.ns) != len(many.ns) {
+			return nil
+		}
+		out := make([]float64, len(one.ns))
+		for i := range one.ns {
+			out[i] = one.ns[i] / many.ns[i]
+		}
+		return out
+	}
+	bgrp, bimpl, ok := strings.Cut(baseline, "/")
+	if !ok {
+		return fmt.Errorf("-cores %q: want group/impl", baseline)
+	}
+	var base []float64
+	var cores string
+	if one := find(bgrp, bimpl+"@1"); one != nil {
+		for _, g := range groups {
+			for _, r := range g.impls {
+				if n, ok := strings.CutPrefix(r.name, bimpl+"@"); ok && g.name == bgrp && n != "1" {
+					base, cores = scaling(one, r), n
+				}
+			}
+		}
+	}
+	if base == nil {
+		return fmt.Errorf("-cores %q: no runs of it at -cpu 1 and at N > 1, as many of each", baseline)
+	}
+	fmt.Fprintf(w, "| path | %s cores ÷ 1 core | ÷ %s's | runs |\n|---|--:|--:|--:|\n", cores, baseline)
+	for _, g := range groups {
+		for _, r := range g.impls {
+			x, ok := strings.CutSuffix(r.name, "@1")
+			if !ok {
+				continue
+			}
+			many := find(g.name, x+"@"+cores)
+			if many == nil {
+				continue
+			}
+			s := scaling(r, many)
+			if s == nil || len(s) != len(base) {
+				continue
+			}
+			rel := make([]float64, len(s))
+			for i := range s {
+				rel[i] = s[i] / base[i]
+			}
+			fmt.Fprintf(w, "| %s/%s | %s | %s | %d |\n", g.name, x, formatRatio(median(s)), formatRatio(median(rel)), len(s))
+		}
+	}
+	return nil
 }
 
 // formatNum writes x with thousands separators, with one decimal below 100.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -72,7 +73,7 @@ func TestParseLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			grp, impl, vals, ok := parseLine(tt.line)
+			grp, impl, vals, ok := parseLine(tt.line, false)
 			if ok != tt.wantResult {
 				t.Fatalf("ok = %v, want %v", ok, tt.wantResult)
 			}
@@ -98,7 +99,7 @@ BenchmarkPeers/HS256/nethttp-2   	10000000	       150 ns/op	       0 B/op	      
 PASS
 ok  	github.com/tokengate/tokengate/benchmarks	12.3s
 `
-	groups, err := parse(strings.NewReader(in))
+	groups, err := parse(strings.NewReader(in), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ BenchmarkLoad/slow-2    	 1000	  400 ns/op
 BenchmarkLoad/slow-par-2	 1000	  300 ns/op
 BenchmarkLoad/lone-par-2	 1000	  300 ns/op
 `
-	groups, err := parse(strings.NewReader(in))
+	groups, err := parse(strings.NewReader(in), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +179,47 @@ BenchmarkLoad/lone-par-2	 1000	  300 ns/op
 `
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestCores: with -cores, each benchmark run at -cpu 1 and 2 gets its
+// throughput on two cores over one core's and that over the baseline's,
+// run by run; a benchmark run at one of them only is left out.
+func TestCores(t *testing.T) {
+	in := `BenchmarkSpeed/context/floor-par   	 1000	  100 ns/op
+BenchmarkSpeed/RS256/cached-par      	 1000	  400 ns/op
+BenchmarkSpeed/RS256/lone-par        	 1000	  400 ns/op
+BenchmarkSpeed/context/floor-par-2 	 1000	  80 ns/op
+BenchmarkSpeed/RS256/cached-par-2    	 1000	  200 ns/op
+BenchmarkSpeed/context/floor-par   	 1000	  100 ns/op
+BenchmarkSpeed/RS256/cached-par      	 1000	  300 ns/op
+BenchmarkSpeed/RS256/lone-par        	 1000	  300 ns/op
+BenchmarkSpeed/context/floor-par-2 	 1000	  50 ns/op
+BenchmarkSpeed/RS256/cached-par-2    	 1000	  200 ns/op
+`
+	groups, err := parse(strings.NewReader(in), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := writeCores(&b, groups, "context/floor-par"); err != nil {
+		t.Fatal(err)
+	}
+	// context: 1.25 and 2.00, median 1.625 (printed 1.62×, half to even); cached: 2.00 and 1.50, median
+	// 1.75; relative: 2.00/1.25 = 1.6 and 1.50/2.00 = 0.75, median 1.175.
+	want := `| path | 2 cores ÷ 1 core | ÷ context/floor-par's | runs |
+|---|--:|--:|--:|
+| context/floor-par | 1.62× | 1.00× | 2 |
+| RS256/cached-par | 1.75× | 1.18× | 2 |
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	for _, base := range []string{"context/missing", "nogroup", "RS256/lone-par"} {
+		t.Run(base, func(t *testing.T) {
+			if err := writeCores(io.Discard, groups, base); err == nil {
+				t.Errorf("-cores %q: no error", base)
+			}
+		})
 	}
 }
