@@ -2,12 +2,14 @@ package tokengate
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -163,8 +165,12 @@ func TestTokenCache(t *testing.T) {
 // them, and the copy shares nothing with the original.
 func TestSetRat(t *testing.T) {
 	huge, _ := new(big.Rat).SetString("123456789012345678901234567890123456789012345678901234567890.5")
+	maxWord := new(big.Int).SetUint64(math.MaxUint64)
+	widest := new(big.Rat).SetFrac(maxWord, new(big.Int).Lsh(big.NewInt(1), 63))           // both fit 64 bits
+	wider := new(big.Rat).SetFrac(new(big.Int).Add(maxWord, big.NewInt(1)), big.NewInt(3)) // 2⁶⁴ does not
 	for _, x := range []*big.Rat{big.NewRat(1337, 10000), big.NewRat(-1337, 10000), big.NewRat(0, 1),
-		big.NewRat(5, 1), new(big.Rat), huge, new(big.Rat).Neg(huge)} {
+		big.NewRat(5, 1), new(big.Rat), huge, new(big.Rat).Neg(huge), widest, wider,
+		new(big.Rat).Inv(widest), new(big.Rat).Inv(wider)} {
 		var w ratWords
 		orig := x.RatString()
 		z := setRat(new(big.Rat), x, &w)
@@ -177,4 +183,13 @@ func TestSetRat(t *testing.T) {
 	var z big.Rat
 	var w ratWords
 	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, x, &w) }), "a small rational costs no allocation")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { setRat(&z, widest, &w) }), "nor one of 64-bit words")
+}
+
+// TestClaimsBoxSize: a cache hit allocates one claimsBox, and at 512 bytes
+// or less it is one of Go's small objects whose pointer bitmap lives in its
+// span, without a header: a field more (or a longer array in it) costs
+// every hit the next size class and the slower allocation path.
+func TestClaimsBoxSize(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(claimsBox{}), uintptr(512))
 }

@@ -68,7 +68,7 @@ type Claims struct {
 	// tokenRaw is, for claims from remote validation only, the token's own
 	// payload, whose binding (cnf) counts as well as the answer's. Remote
 	// answers never enter the verified-token cache, which does not keep it.
-	tokenRaw string
+	tokenRaw *string
 }
 
 // Decode unmarshals the whole verified payload into v, so a caller can read

@@ -275,15 +275,15 @@ func decodeHeader(b []byte, h *header) error {
 type claimsBox struct {
 	c      Claims
 	aud    [1]string
-	ids    [4]string
+	ids    [3]string
 	bal    big.Rat
 	words  ratWords // bal's, when it is small
 	wallet [1]WalletAccount
 }
 
-// ratWords is room for a small rational's words (up to 128 bits each), so
-// that setting one allocates nothing.
-type ratWords struct{ num, den [128 / bits.UintSize]big.Word }
+// ratWords is room for a small rational's words (up to 64 bits each, what
+// set writes), so that setting one allocates nothing.
+type ratWords struct{ num, den [64 / bits.UintSize]big.Word }
 
 // ratHalf lends a denominator to a zero big.Rat (see ratWords.set); it is
 // never written.

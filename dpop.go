@@ -267,10 +267,10 @@ type confirmation struct {
 // answer leaves out still binds, and two different ones refuse the token.
 func boundKey(c *Claims) (string, error) {
 	jkt, err := cnfKey(c.raw)
-	if err != nil || c.tokenRaw == "" {
+	if err != nil || c.tokenRaw == nil {
 		return jkt, err
 	}
-	own, err := cnfKey(c.tokenRaw)
+	own, err := cnfKey(*c.tokenRaw)
 	switch {
 	case err != nil:
 		return "", err

@@ -113,7 +113,8 @@ func (m *Middleware) verifyToken(ctx context.Context, token string, b64token boo
 		if c, err = rv.validate(ctx, token); err != nil {
 			return nil, nil, is, err
 		}
-		c.tokenRaw = unverified.raw
+		tokenRaw := unverified.raw
+		c.tokenRaw = &tokenRaw
 	} else if k, err = checkSignature(ctx, is.keys, &t, &h); err != nil {
 		return nil, nil, is, err
 	}
