@@ -16,7 +16,8 @@ import (
 // size caps (so no two spellings of one token both pass), and a header that
 // decodes has no two names equal under case folding and is not nested too
 // deep. What it accepts is an RFC 6750 b64token (verifyToken checks that
-// only for what it refuses).
+// only for what it refuses). verifyToken's parseMode (a header cache, the
+// payload in an array of its own) changes no answer (see checkParseModes).
 func FuzzCompactForm(f *testing.F) {
 	for _, s := range []string{
 		"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln",
@@ -34,7 +35,8 @@ func FuzzCompactForm(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
-		c, _, err := parseCompact(tok, nil)
+		checkParseModes(t, tok)
+		c, _, err := parseCompact(tok, nil, parseMode{})
 		if err != nil {
 			return
 		}
@@ -77,6 +79,42 @@ func FuzzCompactForm(f *testing.F) {
 			t.Fatalf("accepted a refused header member: %q", c.header)
 		}
 	})
+}
+
+// checkParseModes checks that parseCompact answers alike for tok in every
+// parseMode: the same error, or the same segments; with a header cache that
+// holds tok's header (as it does only after that header decoded), the
+// header is not decoded again.
+func checkParseModes(t *testing.T, tok string) {
+	ref, _, refErr := parseCompact(tok, nil, parseMode{})
+	var hc headerCache
+	own := parseMode{headers: &hc, ownPayload: true}
+	hseg, _, _ := strings.Cut(tok, ".")
+	for _, cached := range []bool{false, true} {
+		if cached {
+			if _, _, err := decodeSegment(nil, []byte(hseg)); err != nil {
+				return // such a header is never cached
+			}
+			hc.put(hseg, header{Alg: "HS256"})
+			cached = len(hseg) <= maxCachedHeaderSeg
+		}
+		got, _, err := parseCompact(tok, make([]byte, 3), own)
+		switch {
+		case (err == nil) != (refErr == nil):
+			t.Fatalf("parseMode %+v (cached %v): %v, parseMode{}: %v: %q", own, cached, err, refErr, tok)
+		case err != nil && err.Error() != refErr.Error():
+			t.Fatalf("parseMode %+v (cached %v): %v, parseMode{}: %v: %q", own, cached, err, refErr, tok)
+		case err != nil:
+			return
+		case cached && (got.cached == nil || got.header != nil):
+			t.Fatalf("a cached header was decoded: %q", tok)
+		case !cached && (got.cached != nil || string(got.header) != string(ref.header)):
+			t.Fatalf("header %q, want %q: %q", got.header, ref.header, tok)
+		case string(got.payload) != string(ref.payload) || string(got.signature) != string(ref.signature) ||
+			string(got.signingInput) != string(ref.signingInput) || got.headerSeg != ref.headerSeg:
+			t.Fatalf("segments differ from parseMode{}'s: %q", tok)
+		}
+	}
 }
 
 // FuzzClaims: decoding a payload into Claims never panics; nothing with

@@ -1,6 +1,9 @@
 package tokengate
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // quickValid reports whether b is a JSON text that validJSON accepts,
 // checking the texts tokens usually carry about three times faster than
@@ -14,7 +17,7 @@ import "encoding/binary"
 // a text jsontext refuses.
 func quickValid(b []byte) bool {
 	var v quickValidator
-	v.b = b
+	v.b = unsafe.String(unsafe.SliceData(b), len(b)) // read only, not kept
 	i, ok := v.value(v.space(0), 0)
 	return ok && v.space(i) == len(b)
 }
@@ -27,7 +30,7 @@ const (
 // quickValidator holds the text and the names of the objects being read,
 // innermost last, as [start, end) offsets.
 type quickValidator struct {
-	b     []byte
+	b     string
 	names [maxQuickNames][2]int32
 	keys  [maxQuickNames]uint32 // per name, nameKey: most differ there
 	n     int
@@ -35,7 +38,7 @@ type quickValidator struct {
 
 // nameKey is a name's length, first and last byte: two names with
 // different keys differ.
-func nameKey(name []byte) uint32 {
+func nameKey(name string) uint32 {
 	if len(name) == 0 {
 		return 0
 	}
@@ -88,7 +91,7 @@ func (v *quickValidator) value(i, depth int) (int, bool) {
 
 func (v *quickValidator) literal(i int, lit string) (int, bool) {
 	end := i + len(lit)
-	return end, end <= len(v.b) && string(v.b[i:end]) == lit
+	return end, end <= len(v.b) && v.b[i:end] == lit
 }
 
 // quickPlain marks the bytes a quick string may hold as they are: printable
@@ -120,7 +123,7 @@ func (v *quickValidator) str(i int) (int, bool) {
 	b := v.b
 	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
-		if special(binary.LittleEndian.Uint64(b[j:])) {
+		if special(load64(b[j:])) {
 			break
 		}
 	}
@@ -218,7 +221,7 @@ func (v *quickValidator) object(i, depth int) (int, bool) {
 		name := v.b[i+1 : end-1]
 		key := nameKey(name)
 		for k, o := range v.keys[mark:v.n] {
-			if o == key && string(v.b[v.names[mark+k][0]:v.names[mark+k][1]]) == string(name) {
+			if o == key && v.b[v.names[mark+k][0]:v.names[mark+k][1]] == name {
 				return 0, false // a duplicate name
 			}
 		}
@@ -243,4 +246,9 @@ func (v *quickValidator) object(i, depth int) (int, bool) {
 			return 0, false
 		}
 	}
+}
+
+// load64 reads the first eight bytes of s, which has them, little-endian.
+func load64(s string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
 }
