@@ -160,8 +160,13 @@ func (w *walker) object(member func(name string) error, names *nameSet) error {
 // text when it is written without escapes.
 func (w *walker) text() string {
 	start := w.i + 1
+	if w.plain {
+		end := quoteAt(w.s, start)
+		w.i = end + 1
+		return w.s[start:end]
+	}
 	end := start + strings.IndexByte(w.s[start:], '"')
-	if w.plain || strings.IndexByte(w.s[start:end], '\\') < 0 {
+	if strings.IndexByte(w.s[start:end], '\\') < 0 {
 		w.i = end + 1
 		return w.s[start:end]
 	}
@@ -325,18 +330,23 @@ func putWords(dst []big.Word, x uint64) []big.Word {
 // copy of the text for Decode. Type errors wrap ErrMalformed; the time and
 // audience rules are checkClaims's.
 func decodeClaims(b []byte) (*Claims, error) {
-	return decodeClaimsString(string(b))
+	return decodeClaimsString(string(b), false)
 }
 
 // decodeClaimsString is decodeClaims on a text the returned Claims may keep
-// as it is: s must never change. Most claim sets are read in one pass by
-// quickClaims; any other goes to walkClaims, which reads them as strictly
-// and answers for every text the way quickClaims would have.
-func decodeClaimsString(s string) (*Claims, error) {
+// as it is: s must never change. With depth, a text nested deeper than
+// maxJSONDepth is refused first (see tooDeep), as decodePayload asks. Most
+// claim sets are read in one pass by quickClaims, which reads nothing
+// nested that deep; any other goes to walkClaims, which reads them as
+// strictly and answers for every text the way quickClaims would have.
+func decodeClaimsString(s string, depth bool) (*Claims, error) {
 	box := &claimsBox{}
 	r := claimReader{box: box}
 	if quickClaims(s, &r) {
 		return r.claims(s)
+	}
+	if depth && tooDeep(unsafe.Slice(unsafe.StringData(s), len(s))) { // read only
+		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
 	}
 	*box = claimsBox{} // quickClaims may have filled some of it
 	return walkClaims(s, box)

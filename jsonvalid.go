@@ -2,6 +2,7 @@ package tokengate
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unsafe"
 )
 
@@ -109,22 +110,26 @@ const (
 	highs = 0x8080808080808080
 )
 
-// special reports whether any of the eight bytes of x is not quickPlain:
-// a quote, a backslash, a control character or a byte over 0x7F. (Each
-// test may flag bytes above a byte it rightly flags, never when there is
-// none.)
-func special(x uint64) bool {
+// specials marks with 0x80 the bytes of x (eight bytes, the first lowest)
+// that are not quickPlain: a quote, a backslash, a control character or a
+// byte over 0x7F. Each test may also mark bytes above a byte it rightly
+// marks (a borrow), never below: the lowest mark is exact.
+func specials(x uint64) uint64 {
 	q, bs := x^('"'*lanes), x^('\\'*lanes)
-	return ((q-lanes)&^q|(bs-lanes)&^bs|(x-0x20*lanes)&^x|x)&highs != 0
+	return ((q-lanes)&^q | (bs-lanes)&^bs | (x-0x20*lanes)&^x | x) & highs
 }
+
+// special reports whether any of the eight bytes of x is not quickPlain.
+func special(x uint64) bool { return specials(x) != 0 }
 
 // str reads the string at i (its opening quote).
 func (v *quickValidator) str(i int) (int, bool) {
 	b := v.b
 	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
-		if special(load64(b[j:])) {
-			break
+		if m := specials(load64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) / 8 // the first byte that is not quickPlain
+			return j + 1, b[j] == '"'
 		}
 	}
 	for ; j < len(b); j++ {
@@ -133,6 +138,23 @@ func (v *quickValidator) str(i int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// quoteAt returns the index of the first '"' in s at or after from, or -1.
+func quoteAt(s string, from int) int {
+	j := from
+	for ; j+8 <= len(s); j += 8 {
+		x := load64(s[j:]) ^ ('"' * lanes)
+		if m := (x - lanes) &^ x & highs; m != 0 {
+			return j + bits.TrailingZeros64(m)/8 // exact: see specials
+		}
+	}
+	for ; j < len(s); j++ {
+		if s[j] == '"' {
+			return j
+		}
+	}
+	return -1
 }
 
 // number reads a number as RFC 8259 §6 spells it.

@@ -291,11 +291,7 @@ func decodePayloadString(s string) (*Claims, error) {
 	if len(s) == 0 {
 		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
-	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
-	if tooDeep(b) {
-		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
-	}
-	return decodeClaimsString(s)
+	return decodeClaimsString(s, true)
 }
 
 // payloadString is the payload parseCompact decoded with
