@@ -19,6 +19,24 @@ var b64Values = func() (t [256]byte) {
 	return t
 }()
 
+// b64At holds b64Values shifted to where the value of the k-th byte of a
+// group of four sits in the group's 24 bits: b64At[k][c] is the value of c
+// shifted left by 18-6k, or 1<<31 | 0xFF<<24 when c is not in the alphabet
+// (the 24 bits of an OR of four are then the group's bytes, and bit 31
+// says whether one was invalid).
+var b64At = func() (t [4][256]uint32) {
+	for k := range t {
+		for c, v := range b64Values {
+			if v == b64Invalid {
+				t[k][c] = 0xFF << 24
+			} else {
+				t[k][c] = uint32(v) << (18 - 6*k)
+			}
+		}
+	}
+	return t
+}()
+
 // b64DecodedLen is the length of the decoding of n base64url bytes without
 // padding, or -1 when no such text is n bytes long (n%4 == 1).
 func b64DecodedLen(n int) int {
@@ -40,23 +58,21 @@ func decodeB64(dst []byte, s string) bool {
 	if len(dst) != b64DecodedLen(len(s)) || len(dst) < 0 {
 		return false
 	}
-	var bad byte // the OR of every value: bit 7 set when one was invalid
+	var bad uint32 // bit 31 set once an invalid byte was met
 	i, j := 0, 0
 	// Eight values make six bytes, written as eight (the last two are
 	// overwritten next) while dst has room for them.
 	for ; len(s)-i >= 8 && len(dst)-j >= 8; i, j = i+8, j+6 {
 		q := s[i : i+8]
-		a, b, c, d := b64Values[q[0]], b64Values[q[1]], b64Values[q[2]], b64Values[q[3]]
-		e, f, g, h := b64Values[q[4]], b64Values[q[5]], b64Values[q[6]], b64Values[q[7]]
-		bad |= a | b | c | d | e | f | g | h
-		x := uint64(a)<<42 | uint64(b)<<36 | uint64(c)<<30 | uint64(d)<<24 |
-			uint64(e)<<18 | uint64(f)<<12 | uint64(g)<<6 | uint64(h)
-		binary.BigEndian.PutUint64(dst[j:], x<<16)
+		x := b64At[0][q[0]] | b64At[1][q[1]] | b64At[2][q[2]] | b64At[3][q[3]]
+		y := b64At[0][q[4]] | b64At[1][q[5]] | b64At[2][q[6]] | b64At[3][q[7]]
+		bad |= x | y
+		binary.BigEndian.PutUint64(dst[j:], uint64(x)<<40|uint64(y)<<16)
 	}
 	for ; len(s)-i >= 4; i, j = i+4, j+3 {
 		q := s[i : i+4]
 		a, b, c, d := b64Values[q[0]], b64Values[q[1]], b64Values[q[2]], b64Values[q[3]]
-		bad |= a | b | c | d
+		bad |= uint32(a|b|c|d) << 24
 		x := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
 		o := dst[j : j+3 : j+3]
 		o[0], o[1], o[2] = byte(x>>16), byte(x>>8), byte(x)
@@ -64,19 +80,19 @@ func decodeB64(dst []byte, s string) bool {
 	switch len(s) - i {
 	case 2: // one byte; the low 4 bits of the second value must be zero
 		a, b := b64Values[s[i]], b64Values[s[i+1]]
-		bad |= a | b
+		bad |= uint32(a|b) << 24
 		if b&0x0F != 0 {
 			return false
 		}
 		dst[j] = a<<2 | b>>4
 	case 3: // two bytes; the low 2 bits of the third value must be zero
 		a, b, c := b64Values[s[i]], b64Values[s[i+1]], b64Values[s[i+2]]
-		bad |= a | b | c
+		bad |= uint32(a|b|c) << 24
 		if c&0x03 != 0 {
 			return false
 		}
 		x := uint32(a)<<12 | uint32(b)<<6 | uint32(c)
 		dst[j], dst[j+1] = byte(x>>10), byte(x>>2)
 	}
-	return bad&0x80 == 0
+	return bad&(1<<31) == 0
 }

@@ -64,6 +64,10 @@ type walker struct {
 	i     int      // the next byte to read
 	names *nameSet // for document; nil in a walker not from getWalker
 	plain bool     // s holds no escape (quickValid accepted it)
+	// [vs, ve) is a string or number quickClaims has validated, so that
+	// text and number need not look for its end again; vs is -1 when
+	// there is none.
+	vs, ve int
 }
 
 var walkers = sync.Pool{New: func() any { return &walker{names: new(nameSet)} }}
@@ -72,7 +76,7 @@ var walkers = sync.Pool{New: func() any { return &walker{names: new(nameSet)} }}
 // walker relies on that and checks nothing itself.
 func getWalker(s string) *walker {
 	w := walkers.Get().(*walker)
-	w.s, w.i, w.plain = s, 0, false
+	w.s, w.i, w.plain, w.vs = s, 0, false, -1
 	return w
 }
 
@@ -160,6 +164,10 @@ func (w *walker) object(member func(name string) error, names *nameSet) error {
 // text when it is written without escapes.
 func (w *walker) text() string {
 	start := w.i + 1
+	if w.i == w.vs {
+		w.i = w.ve
+		return w.s[start : w.ve-1]
+	}
 	if w.plain {
 		end := quoteAt(w.s, start)
 		w.i = end + 1
@@ -181,6 +189,10 @@ func (w *walker) text() string {
 // number consumes the number at w.i and returns it as written.
 func (w *walker) number() string {
 	start := w.i
+	if start == w.vs {
+		w.i = w.ve
+		return w.s[start:w.ve]
+	}
 	for w.i < len(w.s) && isNumberByte(w.s[w.i]) {
 		w.i++
 	}

@@ -20,7 +20,8 @@ func quickClaims(s string, r *claimReader) bool {
 	if v.at(i) != '{' {
 		return false
 	}
-	w := walker{s: s, plain: true} // quickValid's strings hold no escape
+	w := walker{s: s, plain: true, vs: -1} // quickValid's strings hold no escape
+	var seen uint64 // bit h set when a top-level name's key hashes to h
 	i = v.space(i + 1)
 	if v.at(i) == '}' {
 		return v.space(i+1) == len(s)
@@ -37,9 +38,13 @@ func quickClaims(s string, r *claimReader) bool {
 		// Names are ASCII here, so names that fold alike have the same
 		// length and the same first and last bytes in upper case.
 		key := foldKey(name)
-		for k, o := range v.keys[:v.n] {
-			if o == key && strings.EqualFold(s[v.names[k][0]:v.names[k][1]], name) {
-				return false // equal names (jsontext) or case variants (nameSet)
+		if bit := uint64(1) << (key * 0x9E3779B1 >> 26); seen&bit == 0 {
+			seen |= bit // no earlier name has this key
+		} else {
+			for k, o := range v.keys[:v.n] {
+				if o == key && strings.EqualFold(s[v.names[k][0]:v.names[k][1]], name) {
+					return false // equal names (jsontext) or case variants (nameSet)
+				}
 			}
 		}
 		v.keys[v.n] = key
@@ -54,8 +59,12 @@ func quickClaims(s string, r *claimReader) bool {
 		if i, ok = v.value(i, 1); !ok {
 			return false
 		}
-		// The value is valid: the walker may read it.
-		w.i = start
+		// The value is valid: the walker may read it, and a string or a
+		// number ends at i.
+		w.i, w.vs, w.ve = start, -1, i
+		if c := s[start]; c == '"' || c == '-' || '0' <= c && c <= '9' {
+			w.vs = start
+		}
 		if r.member(&w, name) != nil || w.i != i {
 			return false
 		}

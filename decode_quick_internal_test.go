@@ -88,3 +88,27 @@ func checkQuickClaims(t *testing.T, b []byte) {
 		}
 	}
 }
+
+// BenchmarkQuickClaims prices the one-pass reader alone on the speed
+// benchmarks' payload, without the allocations of decodePayload, and
+// quickValid's validation alone for comparison.
+func BenchmarkQuickClaims(b *testing.B) {
+	b.Run("quickClaims", func(b *testing.B) {
+		box := new(claimsBox)
+		for b.Loop() {
+			*box = claimsBox{}
+			r := claimReader{box: box}
+			if !quickClaims(speedPayload, &r) {
+				b.Fatal("not read")
+			}
+		}
+	})
+	b.Run("quickValid", func(b *testing.B) {
+		pb := []byte(speedPayload)
+		for b.Loop() {
+			if !quickValid(pb) {
+				b.Fatal("not valid")
+			}
+		}
+	})
+}
