@@ -21,7 +21,7 @@ func quickClaims(s string, r *claimReader) bool {
 		return false
 	}
 	w := walker{s: s, plain: true, vs: -1} // quickValid's strings hold no escape
-	var seen uint64 // bit h set when a top-level name's key hashes to h
+	var seen uint64                        // bit h set when a top-level name's key hashes to h
 	i = v.space(i + 1)
 	if v.at(i) == '}' {
 		return v.space(i+1) == len(s)
