@@ -2,6 +2,7 @@ package tokengate
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // size caps (so no two spellings of one token both pass), and a header that
 // decodes has no two names equal under case folding and is not nested too
 // deep. What it accepts is an RFC 6750 b64token (verifyToken checks that
-// only for what it refuses). verifyToken's parseMode (a header cache, the
+// only for what it refuses). It answers as the form check first written
+// (refParseCompact) does, and verifyToken's parseMode (a header cache, the
 // payload in an array of its own) changes no answer (see checkParseModes).
 func FuzzCompactForm(f *testing.F) {
 	for _, s := range []string{
@@ -31,6 +33,14 @@ func FuzzCompactForm(f *testing.F) {
 		"eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiYjY0Il0sImI2NCI6ZmFsc2V9.e30.c2ln",
 		`{"payload":"e30","signatures":[]}`,
 		strings.Repeat(".", 100),
+		"eyJhbGciOiJIUzI1NiJ9.e30.c2ln.",
+		"eyJhbGciOiJIUzI1NiJ9.e3.0.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9.e30c2ln",
+		".e30.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9.e30.",
+		"eyJhbGciOiJIUzI1NiJ9.e3=.c2ln",
+		"eyJhbGci\nOiJIUzI1NiJ9.e30.c2ln",
+		strings.Repeat("a", maxHeaderBytes+1) + ".e.30.c2ln",
 	} {
 		f.Add(s)
 	}
@@ -87,6 +97,16 @@ func FuzzCompactForm(f *testing.F) {
 // header is not decoded again.
 func checkParseModes(t *testing.T, tok string) {
 	ref, _, refErr := parseCompact(tok, nil, parseMode{})
+	want, wantErr := refParseCompact(tok)
+	switch {
+	case (refErr == nil) != (wantErr == nil):
+		t.Fatalf("parseCompact: %v, the reference: %v: %q", refErr, wantErr, tok)
+	case refErr != nil && refErr.Error() != wantErr.Error():
+		t.Fatalf("parseCompact: %v, the reference: %v: %q", refErr, wantErr, tok)
+	case refErr == nil && (string(ref.header) != string(want.header) || string(ref.payload) != string(want.payload) ||
+		string(ref.signature) != string(want.signature) || string(ref.signingInput) != string(want.signingInput)):
+		t.Fatalf("parseCompact and the reference read different segments: %q", tok)
+	}
 	var hc headerCache
 	own := parseMode{headers: &hc, ownPayload: true}
 	hseg, _, _ := strings.Cut(tok, ".")
@@ -115,6 +135,37 @@ func checkParseModes(t *testing.T, tok string) {
 			t.Fatalf("segments differ from parseMode{}'s: %q", tok)
 		}
 	}
+}
+
+// refParseCompact is the form check as first written, with strings.Cut and
+// decodeSegment (encoding/base64), for parseCompact to answer alike.
+func refParseCompact(token string) (compact, error) {
+	if len(token) > maxTokenBytes {
+		return compact{}, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
+	}
+	hseg, rest, ok1 := strings.Cut(token, ".")
+	pseg, sseg, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.IndexByte(sseg, '.') >= 0 {
+		return compact{}, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+	}
+	if len(hseg) > maxHeaderBytes {
+		return compact{}, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
+	}
+	var t compact
+	var err error
+	t.signingInput = []byte(token[:len(hseg)+1+len(pseg)])
+	if t.header, _, err = decodeSegment(nil, []byte(hseg)); err != nil {
+		return compact{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	}
+	if pseg != "" {
+		if t.payload, _, err = decodeSegment(nil, []byte(pseg)); err != nil {
+			return compact{}, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		}
+	}
+	if t.signature, _, err = decodeSegment(nil, []byte(sseg)); err != nil {
+		return compact{}, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+	}
+	return t, nil
 }
 
 // FuzzClaims: decoding a payload into Claims never panics; nothing with

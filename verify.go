@@ -173,13 +173,22 @@ func parseCompact(token string, buf []byte, mode parseMode) (t compact, grown []
 	if len(token) > maxTokenBytes {
 		return compact{}, buf, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
 	}
-	hseg, rest, ok1 := strings.Cut(token, ".")
-	pseg, sseg, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(sseg, '.') >= 0 {
-		return compact{}, buf, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+	first, last := strings.IndexByte(token, '.'), strings.LastIndexByte(token, '.')
+	if first == last { // no dot, or one
+		return compact{}, buf, errNotThreeSegments
+	}
+	hseg, pseg, sseg := token[:first], token[first+1:last], token[last+1:]
+	// A dot in pseg would make more segments. Every later check refuses
+	// such a token (the alphabet has no dot), so pseg is searched for one
+	// only when a check fails, which then answers as this check would have.
+	fail := func(err error) (compact, []byte, error) {
+		if strings.IndexByte(pseg, '.') >= 0 {
+			err = errNotThreeSegments
+		}
+		return compact{}, buf, err
 	}
 	if len(hseg) > maxHeaderBytes {
-		return compact{}, buf, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
+		return fail(fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes))
 	}
 	if mode.headers != nil {
 		t.cached, _ = mode.headers.get(hseg)
@@ -202,7 +211,7 @@ func parseCompact(token string, buf []byte, mode parseMode) (t compact, grown []
 	t.signingInput = unsafe.Slice(unsafe.StringData(token), n)[:n:n]
 	if t.cached == nil {
 		if t.header, err = decodeSegmentTo(out[:hn:hn], hseg); err != nil {
-			return compact{}, buf, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+			return fail(fmt.Errorf("%w: header: %w", ErrMalformed, err))
 		}
 	}
 	// An empty payload passes the form check (RFC 7515 allows it) and is
@@ -217,14 +226,18 @@ func parseCompact(token string, buf []byte, mode parseMode) (t compact, grown []
 			dst = out[hn : hn+pn : hn+pn]
 		}
 		if t.payload, err = decodeSegmentTo(dst, pseg); err != nil {
-			return compact{}, buf, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+			return fail(fmt.Errorf("%w: payload: %w", ErrMalformed, err))
 		}
 	}
 	if t.signature, err = decodeSegmentTo(out[hn+pn:hn+pn+sn:hn+pn+sn], sseg); err != nil {
-		return compact{}, buf, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+		return fail(fmt.Errorf("%w: signature: %w", ErrMalformed, err))
 	}
 	return t, buf, nil
 }
+
+// errNotThreeSegments is parseCompact's error for a token that does not
+// have exactly three segments.
+var errNotThreeSegments = fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
 
 // decodeSegmentTo decodes the base64url segment s into dst, which is
 // b64DecodedLen(len(s)) bytes long when that length is possible, as
