@@ -55,7 +55,7 @@ func b64DecodedLen(n int) int {
 // error the caller uses when it answers false; dst's contents are then
 // undefined.
 func decodeB64(dst []byte, s string) bool {
-	if len(dst) != b64DecodedLen(len(s)) || len(dst) < 0 {
+	if len(dst) != b64DecodedLen(len(s)) { // also when that is -1
 		return false
 	}
 	var bad uint32 // bit 31 set once an invalid byte was met

@@ -119,9 +119,6 @@ func specials(x uint64) uint64 {
 	return ((q-lanes)&^q | (bs-lanes)&^bs | (x-0x20*lanes)&^x | x) & highs
 }
 
-// special reports whether any of the eight bytes of x is not quickPlain.
-func special(x uint64) bool { return specials(x) != 0 }
-
 // str reads the string at i (its opening quote).
 func (v *quickValidator) str(i int) (int, bool) {
 	b := v.b
