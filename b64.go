@@ -21,9 +21,9 @@ var b64Values = func() (t [256]byte) {
 
 // b64At holds b64Values shifted to where the value of the k-th byte of a
 // group of four sits in the group's 24 bits: b64At[k][c] is the value of c
-// shifted left by 18-6k, or 1<<31 | 0xFF<<24 when c is not in the alphabet
-// (the 24 bits of an OR of four are then the group's bytes, and bit 31
-// says whether one was invalid).
+// shifted left by 18-6k, or 0xFF<<24 when c is not in the alphabet (the
+// low 24 bits of an OR of four are then the group's bytes, and bit 31 says
+// whether one was invalid).
 var b64At = func() (t [4][256]uint32) {
 	for k := range t {
 		for c, v := range b64Values {
@@ -48,12 +48,12 @@ func b64DecodedLen(n int) int {
 
 // decodeB64 decodes s, base64url without padding, into dst, which must be
 // exactly b64DecodedLen(len(s)) bytes long, and reports whether s is
-// canonical: only the URL-safe alphabet (no padding, no white space or line
-// breaks, nothing encoding/base64 would skip), a possible length, and zero
-// bits past the last byte. It answers exactly as
-// base64.RawURLEncoding.Strict() does (FuzzDecodeB64 checks that), whose
-// error the caller uses when it answers false; dst's contents are then
-// undefined.
+// canonical: only the URL-safe alphabet (no padding, no white space, no
+// line breaks), a possible length, and zero bits past the last byte. It
+// accepts exactly what decodeSegment (base64.RawURLEncoding.Strict(), line
+// breaks refused) accepts, with the same bytes (FuzzDecodeB64 checks that);
+// when it answers false, dst's contents are undefined and decodeSegment
+// names the problem (see decodeSegmentTo). An empty s gives true.
 func decodeB64(dst []byte, s string) bool {
 	if len(dst) != b64DecodedLen(len(s)) { // also when that is -1
 		return false

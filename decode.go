@@ -30,10 +30,17 @@ import (
 // nameSet). Registered claims must have their type: a string where a string
 // belongs, a number for a NumericDate.
 //
+// The usual claim set (ASCII, no escapes, shallow) takes both steps at
+// once: quickClaims validates each value, as quickValid would, just before
+// the walker reads it, and any text it cannot vouch for, or any error,
+// sends the claim set through the two steps above from the start
+// (walkClaims), whose answer stands.
+//
 // The text is read as a string, and a string claim without escapes is a
 // substring of it: the claims of one token share one allocation.
 // decode_reference_test.go holds a decoder that reads jsontext's tokens one
-// by one instead; the fuzz tests check that both read every text alike.
+// by one instead; the fuzz tests check that both read every text alike, and
+// FuzzQuickClaims that quickClaims and walkClaims do.
 
 var (
 	errNotObject     = errors.New("not a JSON object")

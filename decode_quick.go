@@ -20,8 +20,11 @@ func quickClaims(s string, r *claimReader) bool {
 	if v.at(i) != '{' {
 		return false
 	}
-	w := walker{s: s, plain: true, vs: -1} // quickValid's strings hold no escape
-	var seen uint64                        // bit h set when a top-level name's key hashes to h
+	// The walker reads values once they are valid; like quickValid's,
+	// they hold no escape.
+	w := walker{s: s, plain: true, vs: -1}
+	// Bit h is set when a top-level name's key hashes to h.
+	var seen uint64
 	i = v.space(i + 1)
 	if v.at(i) == '}' {
 		return v.space(i+1) == len(s)
