@@ -587,12 +587,14 @@ func parseDecimal(name, s string, z *big.Rat, words *ratWords) (*big.Rat, error)
 				n = n*10 + int64(part[i]-'0')
 			}
 		}
-		// n/10^k in lowest terms: only 2 and 5 divide 10^k.
+		// n/10^k in lowest terms: only 2 and 5 divide 10^k. (Constant
+		// divisors: the compiler multiplies instead of dividing.)
 		d := pow10[len(frac)]
-		for _, p := range [2]int64{2, 5} {
-			for d%p == 0 && n%p == 0 {
-				n, d = n/p, d/p
-			}
+		for d%2 == 0 && n%2 == 0 {
+			n, d = n/2, d/2
+		}
+		for d%5 == 0 && n%5 == 0 {
+			n, d = n/5, d/5
 		}
 		if words != nil {
 			return words.set(z, uint64(n), uint64(d)), nil
