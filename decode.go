@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -29,10 +30,17 @@ import (
 // nameSet). Registered claims must have their type: a string where a string
 // belongs, a number for a NumericDate.
 //
+// The usual claim set (ASCII, no escapes, shallow) takes both steps at
+// once: quickClaims validates each value, as quickValid would, just before
+// the walker reads it, and any text it cannot vouch for, or any error,
+// sends the claim set through the two steps above from the start
+// (walkClaims), whose answer stands.
+//
 // The text is read as a string, and a string claim without escapes is a
 // substring of it: the claims of one token share one allocation.
 // decode_reference_test.go holds a decoder that reads jsontext's tokens one
-// by one instead; the fuzz tests check that both read every text alike.
+// by one instead; the fuzz tests check that both read every text alike, and
+// FuzzQuickClaims that quickClaims and walkClaims do.
 
 var (
 	errNotObject     = errors.New("not a JSON object")
@@ -54,35 +62,42 @@ func validJSON(b []byte) error {
 	return errTrailingData
 }
 
-// walker reads a JSON text that validJSON has accepted. Walkers are pooled:
-// a nameSet is too big to be allocated per token.
+// walker reads a JSON text that validJSON has accepted, or a value in a
+// text quickClaims is validating that it has just validated. Walkers for
+// whole texts are pooled, each with its nameSet: a nameSet is too big to be
+// allocated per token.
 type walker struct {
 	s     string
-	i     int // the next byte to read
-	names nameSet
-	plain bool // s holds no escape (quickValid accepted it)
+	i     int      // the next byte to read
+	names *nameSet // for document; nil in a walker not from getWalker
+	plain bool     // s holds no escape (quickValid accepted it)
+	// [vs, ve) is a string or number quickClaims has validated, so that
+	// text and number need not look for its end again; vs is -1 when
+	// there is none.
+	vs, ve int
 }
 
-var walkers = sync.Pool{New: func() any { return new(walker) }}
+var walkers = sync.Pool{New: func() any { return &walker{names: new(nameSet)} }}
 
 // getWalker returns a walker over s, which validJSON must have accepted: the
 // walker relies on that and checks nothing itself.
 func getWalker(s string) *walker {
 	w := walkers.Get().(*walker)
-	w.s, w.i, w.plain = s, 0, false
+	w.s, w.i, w.plain, w.vs = s, 0, false, -1
 	return w
 }
 
-// walkValid validates b (see validJSON) and returns a pooled walker over a
-// string copy of it; what names the text in the error.
-func walkValid(b []byte, what string) (*walker, error) {
+// walkValid validates s (see validJSON) and returns a pooled walker over
+// it; what names the text in the error.
+func walkValid(s string, what string) (*walker, error) {
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	plain := quickValid(b)
 	if !plain {
 		if err := validJSON(b); err != nil {
 			return nil, fmt.Errorf("%w: %s: %s", ErrMalformed, what, jsonProblem(err))
 		}
 	}
-	w := getWalker(string(b))
+	w := getWalker(s)
 	w.plain = plain
 	return w, nil
 }
@@ -114,7 +129,7 @@ func (w *walker) document(member func(name string) error) error {
 		return errNotObject
 	}
 	w.names.reset()
-	if err := w.object(member, &w.names); err != nil {
+	if err := w.object(member, w.names); err != nil {
 		return err
 	}
 	if w.names.sortedHasVariant() {
@@ -156,8 +171,17 @@ func (w *walker) object(member func(name string) error, names *nameSet) error {
 // text when it is written without escapes.
 func (w *walker) text() string {
 	start := w.i + 1
+	if w.i == w.vs {
+		w.i = w.ve
+		return w.s[start : w.ve-1]
+	}
+	if w.plain {
+		end := quoteAt(w.s, start)
+		w.i = end + 1
+		return w.s[start:end]
+	}
 	end := start + strings.IndexByte(w.s[start:], '"')
-	if w.plain || strings.IndexByte(w.s[start:end], '\\') < 0 {
+	if strings.IndexByte(w.s[start:end], '\\') < 0 {
 		w.i = end + 1
 		return w.s[start:end]
 	}
@@ -172,6 +196,10 @@ func (w *walker) text() string {
 // number consumes the number at w.i and returns it as written.
 func (w *walker) number() string {
 	start := w.i
+	if start == w.vs {
+		w.i = w.ve
+		return w.s[start:w.ve]
+	}
 	for w.i < len(w.s) && isNumberByte(w.s[w.i]) {
 		w.i++
 	}
@@ -236,7 +264,7 @@ func (w *walker) str(name string) (string, error) {
 
 // decodeHeader reads a JOSE header.
 func decodeHeader(b []byte, h *header) error {
-	w, err := walkValid(b, "header")
+	w, err := walkValid(string(b), "header")
 	if err != nil {
 		return err
 	}
@@ -317,83 +345,129 @@ func putWords(dst []big.Word, x uint64) []big.Word {
 	return dst[:n]
 }
 
-// decodeClaims reads a claim set into Claims; the returned Claims keep the
-// text for Decode. Type errors wrap ErrMalformed; the time and audience
-// rules are checkClaims's.
+// decodeClaims reads a claim set into Claims; the returned Claims keep a
+// copy of the text for Decode. Type errors wrap ErrMalformed; the time and
+// audience rules are checkClaims's.
 func decodeClaims(b []byte) (*Claims, error) {
-	w, err := walkValid(b, "payload")
+	return decodeClaimsString(string(b), false)
+}
+
+// decodeClaimsString is decodeClaims on a text the returned Claims may keep
+// as it is: s must never change. With depth, a text nested deeper than
+// maxJSONDepth is refused first (see tooDeep), as decodePayload asks. Most
+// claim sets are read in one pass by quickClaims, which reads nothing
+// nested that deep; any other goes to walkClaims, which reads them as
+// strictly and answers for every text the way quickClaims would have.
+func decodeClaimsString(s string, depth bool) (*Claims, error) {
+	box := &claimsBox{}
+	r := claimReader{box: box}
+	if quickClaims(s, &r) {
+		return r.claims(s)
+	}
+	if depth && tooDeep(unsafe.Slice(unsafe.StringData(s), len(s))) { // read only
+		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
+	}
+	*box = claimsBox{} // quickClaims may have filled some of it
+	return walkClaims(s, box)
+}
+
+// walkClaims reads the claim set s into box's Claims in two passes:
+// validJSON, then the walker (see the top of this file).
+func walkClaims(s string, box *claimsBox) (*Claims, error) {
+	w, err := walkValid(s, "payload")
 	if err != nil {
 		return nil, err
 	}
 	defer putWalker(w)
-	box := &claimsBox{}
-	c := &box.c
-	var jti, tid, scope string
-	var scp []string
-	var hasExp, hasScope bool
-	err = w.document(func(name string) (err error) {
-		switch name {
-		case "iss":
-			c.Issuer, err = w.str("iss")
-		case "sub":
-			c.Subject, err = w.str("sub")
-		case "aud":
-			c.Audience, err = w.strings("aud", false, box.aud[:0:len(box.aud)])
-		case "exp":
-			hasExp = true
-			c.ExpiresAt, err = w.numericDate("exp")
-		case "nbf":
-			c.NotBefore, err = w.numericDate("nbf")
-		case "iat":
-			c.IssuedAt, err = w.numericDate("iat")
-		case "jti":
-			jti, err = w.str("jti")
-		case "tid":
-			tid, err = w.str("tid")
-		case "chain":
-			c.Chain, err = w.str("chain")
-		case "walletAddress":
-			c.WalletAddress, err = w.str("walletAddress")
-		case "displayAddress":
-			c.DisplayAddress, err = w.str("displayAddress")
-		case "contractAddress":
-			c.ContractAddress, err = w.str("contractAddress")
-		case "email":
-			c.Email, err = w.str("email")
-		case "tokenBalance":
-			c.TokenBalance, err = w.decimal("tokenBalance", &box.bal, &box.words)
-		case "tokenIds":
-			c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
-		case "tokenBalances":
-			c.TokenBalances, err = w.balances()
-		case "scope":
-			hasScope = true
-			scope, err = w.str("scope")
-		case "scp":
-			scp, err = w.strings("scp", false, nil)
-		default:
-			w.skip()
-		}
-		return err
-	})
+	r := claimReader{box: box}
+	err = w.document(func(name string) error { return r.member(w, name) })
 	switch {
 	case err != nil && errors.Is(err, ErrMalformed):
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("%w: payload: %s", ErrMalformed, jsonProblem(err))
-	case !hasExp:
+	}
+	return r.claims(w.s)
+}
+
+// claimReader collects the members of one claim set as a walker reads
+// them.
+type claimReader struct {
+	box              *claimsBox
+	jti, tid, scope  string
+	scp              []string
+	hasExp, hasScope bool
+}
+
+// member reads the value at w.i of the top-level member name, consuming
+// it. Errors of a registered claim's type wrap ErrMalformed.
+func (r *claimReader) member(w *walker, name string) (err error) {
+	box := r.box
+	c := &box.c
+	switch name {
+	case "iss":
+		c.Issuer, err = w.str("iss")
+	case "sub":
+		c.Subject, err = w.str("sub")
+	case "aud":
+		c.Audience, err = w.strings("aud", false, box.aud[:0:len(box.aud)])
+	case "exp":
+		r.hasExp = true
+		c.ExpiresAt, err = w.numericDate("exp")
+	case "nbf":
+		c.NotBefore, err = w.numericDate("nbf")
+	case "iat":
+		c.IssuedAt, err = w.numericDate("iat")
+	case "jti":
+		r.jti, err = w.str("jti")
+	case "tid":
+		r.tid, err = w.str("tid")
+	case "chain":
+		c.Chain, err = w.str("chain")
+	case "walletAddress":
+		c.WalletAddress, err = w.str("walletAddress")
+	case "displayAddress":
+		c.DisplayAddress, err = w.str("displayAddress")
+	case "contractAddress":
+		c.ContractAddress, err = w.str("contractAddress")
+	case "email":
+		c.Email, err = w.str("email")
+	case "tokenBalance":
+		c.TokenBalance, err = w.decimal("tokenBalance", &box.bal, &box.words)
+	case "tokenIds":
+		c.TokenIDs, err = w.strings("tokenIds", true, box.ids[:0:len(box.ids)])
+	case "tokenBalances":
+		c.TokenBalances, err = w.balances()
+	case "scope":
+		r.hasScope = true
+		r.scope, err = w.str("scope")
+	case "scp":
+		r.scp, err = w.strings("scp", false, nil)
+	default:
+		w.skip()
+	}
+	return err
+}
+
+// claims completes the claim set once every member is read, raw being its
+// text: exp is required (ErrMalformed), the id is jti or else tid, and
+// the scopes and wallet are derived.
+func (r *claimReader) claims(raw string) (*Claims, error) {
+	if !r.hasExp {
 		return nil, fmt.Errorf("%w: exp is required", ErrMalformed)
 	}
-	c.ID = jti
+	box := r.box
+	c := &box.c
+	c.ID = r.jti
 	if c.ID == "" {
-		c.ID = tid
+		c.ID = r.tid
 	}
-	c.Scopes = scopes(hasScope, scope, scp)
+	c.Scopes = scopes(r.hasScope, r.scope, r.scp)
 	if c.WalletAddress != "" {
 		box.wallet[0] = WalletAccount{Chain: walletChain(c.Chain, c.WalletAddress), Address: c.WalletAddress}
 		c.Wallets = box.wallet[:1:1]
 	}
-	c.raw = w.s
+	c.raw = raw
 	return c, nil
 }
 
@@ -513,12 +587,14 @@ func parseDecimal(name, s string, z *big.Rat, words *ratWords) (*big.Rat, error)
 				n = n*10 + int64(part[i]-'0')
 			}
 		}
-		// n/10^k in lowest terms: only 2 and 5 divide 10^k.
+		// n/10^k in lowest terms: only 2 and 5 divide 10^k. (Constant
+		// divisors: the compiler multiplies instead of dividing.)
 		d := pow10[len(frac)]
-		for _, p := range [2]int64{2, 5} {
-			for d%p == 0 && n%p == 0 {
-				n, d = n/p, d/p
-			}
+		for d%2 == 0 && n%2 == 0 {
+			n, d = n/2, d/2
+		}
+		for d%5 == 0 && n%5 == 0 {
+			n, d = n/5, d/5
 		}
 		if words != nil {
 			return words.set(z, uint64(n), uint64(d)), nil

@@ -140,7 +140,7 @@ func accessTokenHash(token string) string {
 func (dp *dpopConfig) parseProof(s, wantJKT string) (*proof, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
-	t, grown, err := parseCompact(s, *bp)
+	t, grown, err := parseCompact(s, *bp, parseMode{})
 	*bp = grown
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDPoPProof, err)

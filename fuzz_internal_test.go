@@ -2,6 +2,7 @@ package tokengate
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -16,7 +17,9 @@ import (
 // size caps (so no two spellings of one token both pass), and a header that
 // decodes has no two names equal under case folding and is not nested too
 // deep. What it accepts is an RFC 6750 b64token (verifyToken checks that
-// only for what it refuses).
+// only for what it refuses). It answers as the form check first written
+// (refParseCompact) does, and verifyToken's parseMode (a header cache, the
+// payload in an array of its own) changes no answer (see checkParseModes).
 func FuzzCompactForm(f *testing.F) {
 	for _, s := range []string{
 		"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln",
@@ -30,11 +33,20 @@ func FuzzCompactForm(f *testing.F) {
 		"eyJhbGciOiJIUzI1NiIsImNyaXQiOlsiYjY0Il0sImI2NCI6ZmFsc2V9.e30.c2ln",
 		`{"payload":"e30","signatures":[]}`,
 		strings.Repeat(".", 100),
+		"eyJhbGciOiJIUzI1NiJ9.e30.c2ln.",
+		"eyJhbGciOiJIUzI1NiJ9.e3.0.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9.e30c2ln",
+		".e30.c2ln",
+		"eyJhbGciOiJIUzI1NiJ9.e30.",
+		"eyJhbGciOiJIUzI1NiJ9.e3=.c2ln",
+		"eyJhbGci\nOiJIUzI1NiJ9.e30.c2ln",
+		strings.Repeat("a", maxHeaderBytes+1) + ".e.30.c2ln",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, tok string) {
-		c, _, err := parseCompact(tok, nil)
+		checkParseModes(t, tok)
+		c, _, err := parseCompact(tok, nil, parseMode{})
 		if err != nil {
 			return
 		}
@@ -77,6 +89,83 @@ func FuzzCompactForm(f *testing.F) {
 			t.Fatalf("accepted a refused header member: %q", c.header)
 		}
 	})
+}
+
+// checkParseModes checks that parseCompact answers alike for tok in every
+// parseMode: the same error, or the same segments; with a header cache that
+// holds tok's header (as it does only after that header decoded), the
+// header is not decoded again.
+func checkParseModes(t *testing.T, tok string) {
+	ref, _, refErr := parseCompact(tok, nil, parseMode{})
+	want, wantErr := refParseCompact(tok)
+	switch {
+	case (refErr == nil) != (wantErr == nil):
+		t.Fatalf("parseCompact: %v, the reference: %v: %q", refErr, wantErr, tok)
+	case refErr != nil && refErr.Error() != wantErr.Error():
+		t.Fatalf("parseCompact: %v, the reference: %v: %q", refErr, wantErr, tok)
+	case refErr == nil && (string(ref.header) != string(want.header) || string(ref.payload) != string(want.payload) ||
+		string(ref.signature) != string(want.signature) || string(ref.signingInput) != string(want.signingInput)):
+		t.Fatalf("parseCompact and the reference read different segments: %q", tok)
+	}
+	var hc headerCache
+	own := parseMode{headers: &hc, ownPayload: true}
+	hseg, _, _ := strings.Cut(tok, ".")
+	for _, cached := range []bool{false, true} {
+		if cached {
+			if _, _, err := decodeSegment(nil, []byte(hseg)); err != nil {
+				return // such a header is never cached
+			}
+			hc.put(hseg, header{Alg: "HS256"})
+			cached = len(hseg) <= maxCachedHeaderSeg
+		}
+		got, _, err := parseCompact(tok, make([]byte, 3), own)
+		switch {
+		case (err == nil) != (refErr == nil):
+			t.Fatalf("parseMode %+v (cached %v): %v, parseMode{}: %v: %q", own, cached, err, refErr, tok)
+		case err != nil && err.Error() != refErr.Error():
+			t.Fatalf("parseMode %+v (cached %v): %v, parseMode{}: %v: %q", own, cached, err, refErr, tok)
+		case err != nil:
+			return
+		case cached && (got.cached == nil || got.header != nil):
+			t.Fatalf("a cached header was decoded: %q", tok)
+		case !cached && (got.cached != nil || string(got.header) != string(ref.header)):
+			t.Fatalf("header %q, want %q: %q", got.header, ref.header, tok)
+		case string(got.payload) != string(ref.payload) || string(got.signature) != string(ref.signature) ||
+			string(got.signingInput) != string(ref.signingInput) || got.headerSeg != ref.headerSeg:
+			t.Fatalf("segments differ from parseMode{}'s: %q", tok)
+		}
+	}
+}
+
+// refParseCompact is the form check as first written, with strings.Cut and
+// decodeSegment (encoding/base64), for parseCompact to answer alike.
+func refParseCompact(token string) (compact, error) {
+	if len(token) > maxTokenBytes {
+		return compact{}, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
+	}
+	hseg, rest, ok1 := strings.Cut(token, ".")
+	pseg, sseg, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.IndexByte(sseg, '.') >= 0 {
+		return compact{}, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+	}
+	if len(hseg) > maxHeaderBytes {
+		return compact{}, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
+	}
+	var t compact
+	var err error
+	t.signingInput = []byte(token[:len(hseg)+1+len(pseg)])
+	if t.header, _, err = decodeSegment(nil, []byte(hseg)); err != nil {
+		return compact{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	}
+	if pseg != "" {
+		if t.payload, _, err = decodeSegment(nil, []byte(pseg)); err != nil {
+			return compact{}, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		}
+	}
+	if t.signature, _, err = decodeSegment(nil, []byte(sseg)); err != nil {
+		return compact{}, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+	}
+	return t, nil
 }
 
 // FuzzClaims: decoding a payload into Claims never panics; nothing with

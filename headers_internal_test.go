@@ -83,3 +83,29 @@ func TestHeaderCache(t *testing.T) {
 		}
 	})
 }
+
+// TestHeaderCacheLast: the entry put last answers without the map, every
+// other entry from the map, and a segment never put is not found.
+func TestHeaderCacheLast(t *testing.T) {
+	var c headerCache
+	c.put("a", header{Alg: "HS256"})
+	c.put("b", header{Alg: "ES256"})
+	tests := []struct {
+		name, seg, alg string
+		found          bool
+	}{
+		{"put last", "b", "ES256", true},
+		{"put before", "a", "HS256", true},
+		{"never put", "c", "", false},
+		{"a prefix of one put", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, ok := c.get(tt.seg)
+			require.Equal(t, tt.found, ok)
+			if ok {
+				assert.Equal(t, tt.alg, h.Alg)
+			}
+		})
+	}
+}

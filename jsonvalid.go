@@ -1,6 +1,10 @@
 package tokengate
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unsafe"
+)
 
 // quickValid reports whether b is a JSON text that validJSON accepts,
 // checking the texts tokens usually carry about three times faster than
@@ -14,7 +18,7 @@ import "encoding/binary"
 // a text jsontext refuses.
 func quickValid(b []byte) bool {
 	var v quickValidator
-	v.b = b
+	v.b = unsafe.String(unsafe.SliceData(b), len(b)) // read only, not kept
 	i, ok := v.value(v.space(0), 0)
 	return ok && v.space(i) == len(b)
 }
@@ -27,7 +31,7 @@ const (
 // quickValidator holds the text and the names of the objects being read,
 // innermost last, as [start, end) offsets.
 type quickValidator struct {
-	b     []byte
+	b     string
 	names [maxQuickNames][2]int32
 	keys  [maxQuickNames]uint32 // per name, nameKey: most differ there
 	n     int
@@ -35,7 +39,7 @@ type quickValidator struct {
 
 // nameKey is a name's length, first and last byte: two names with
 // different keys differ.
-func nameKey(name []byte) uint32 {
+func nameKey(name string) uint32 {
 	if len(name) == 0 {
 		return 0
 	}
@@ -88,7 +92,7 @@ func (v *quickValidator) value(i, depth int) (int, bool) {
 
 func (v *quickValidator) literal(i int, lit string) (int, bool) {
 	end := i + len(lit)
-	return end, end <= len(v.b) && string(v.b[i:end]) == lit
+	return end, end <= len(v.b) && v.b[i:end] == lit
 }
 
 // quickPlain marks the bytes a quick string may hold as they are: printable
@@ -106,13 +110,13 @@ const (
 	highs = 0x8080808080808080
 )
 
-// special reports whether any of the eight bytes of x is not quickPlain:
-// a quote, a backslash, a control character or a byte over 0x7F. (Each
-// test may flag bytes above a byte it rightly flags, never when there is
-// none.)
-func special(x uint64) bool {
+// specials marks with 0x80 the bytes of x (eight bytes, the first lowest)
+// that are not quickPlain: a quote, a backslash, a control character or a
+// byte over 0x7F. Each test may also mark bytes above a byte it rightly
+// marks (a borrow), never below: the lowest mark is exact.
+func specials(x uint64) uint64 {
 	q, bs := x^('"'*lanes), x^('\\'*lanes)
-	return ((q-lanes)&^q|(bs-lanes)&^bs|(x-0x20*lanes)&^x|x)&highs != 0
+	return ((q-lanes)&^q | (bs-lanes)&^bs | (x-0x20*lanes)&^x | x) & highs
 }
 
 // str reads the string at i (its opening quote).
@@ -120,8 +124,9 @@ func (v *quickValidator) str(i int) (int, bool) {
 	b := v.b
 	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
-		if special(binary.LittleEndian.Uint64(b[j:])) {
-			break
+		if m := specials(load64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) / 8 // the first byte that is not quickPlain
+			return j + 1, b[j] == '"'
 		}
 	}
 	for ; j < len(b); j++ {
@@ -130,6 +135,23 @@ func (v *quickValidator) str(i int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// quoteAt returns the index of the first '"' in s at or after from, or -1.
+func quoteAt(s string, from int) int {
+	j := from
+	for ; j+8 <= len(s); j += 8 {
+		x := load64(s[j:]) ^ ('"' * lanes)
+		if m := (x - lanes) &^ x & highs; m != 0 {
+			return j + bits.TrailingZeros64(m)/8 // exact: see specials
+		}
+	}
+	for ; j < len(s); j++ {
+		if s[j] == '"' {
+			return j
+		}
+	}
+	return -1
 }
 
 // number reads a number as RFC 8259 §6 spells it.
@@ -218,7 +240,7 @@ func (v *quickValidator) object(i, depth int) (int, bool) {
 		name := v.b[i+1 : end-1]
 		key := nameKey(name)
 		for k, o := range v.keys[mark:v.n] {
-			if o == key && string(v.b[v.names[mark+k][0]:v.names[mark+k][1]]) == string(name) {
+			if o == key && v.b[v.names[mark+k][0]:v.names[mark+k][1]] == name {
 				return 0, false // a duplicate name
 			}
 		}
@@ -243,4 +265,9 @@ func (v *quickValidator) object(i, depth int) (int, bool) {
 			return 0, false
 		}
 	}
+}
+
+// load64 reads the first eight bytes of s, which has them, little-endian.
+func load64(s string) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
 }

@@ -391,7 +391,7 @@ func (p *remoteProvider) close() {
 // cache, from a call in flight for the same token, or from a new call.
 // A token well past its own exp is refused without asking.
 func (p *remoteProvider) validate(ctx context.Context, token string) (*Claims, error) {
-	t, _, err := parseCompact(token, nil)
+	t, _, err := parseCompact(token, nil, parseMode{})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -72,7 +73,7 @@ func (m *Middleware) verify(ctx context.Context, token string, b64token bool, d 
 func (m *Middleware) verifyToken(ctx context.Context, token string, b64token bool) (*Claims, *key, *issuer, error) {
 	bp := scratch.Get().(*[]byte)
 	defer scratch.Put(bp)
-	t, grown, err := parseCompact(token, *bp)
+	t, grown, err := parseCompact(token, *bp, parseMode{headers: &m.headers, ownPayload: true})
 	*bp = grown
 	if err != nil {
 		if b64token && !isB64Token(token) {
@@ -81,8 +82,8 @@ func (m *Middleware) verifyToken(ctx context.Context, token string, b64token boo
 		return nil, nil, nil, err
 	}
 	var h header
-	if cached, ok := m.headers.get(t.headerSeg); ok {
-		h = *cached
+	if t.cached != nil {
+		h = *t.cached
 	} else {
 		if err := h.decode(t.header); err != nil {
 			return nil, nil, nil, err
@@ -92,7 +93,7 @@ func (m *Middleware) verifyToken(ctx context.Context, token string, b64token boo
 	if err := m.checkAlg(&h); err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := decodePayload(t.payload)
+	c, err := decodePayloadString(payloadString(t.payload))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -130,16 +131,29 @@ func (m *Middleware) verifyToken(ctx context.Context, token string, b64token boo
 // compact is a token that passed the form check: its three segments decoded,
 // and the signing input exactly as received.
 type compact struct {
-	headerSeg    string // the header segment as received
-	signingInput []byte // "header.payload", the bytes the signature covers
-	header       []byte
+	headerSeg    string  // the header segment as received
+	signingInput []byte  // "header.payload", the bytes the signature covers
+	header       []byte  // nil when cached is set
+	cached       *header // the header of headerSeg, when a headerCache held it
 	payload      []byte
 	signature    []byte
 }
 
+// parseMode says how parseCompact treats the header and the payload.
+type parseMode struct {
+	// headers, when set, is consulted for the header segment: a segment it
+	// holds passed the form check and header.decode before, so it is not
+	// decoded again (compact.cached is its header, compact.header nil).
+	headers *headerCache
+	// ownPayload decodes the payload into a new array that nothing else
+	// references or ever writes, so that the caller may read it as a string
+	// in place (see payloadString). Else the payload shares buf's array.
+	ownPayload bool
+}
+
 // scratch holds *[]byte buffers for parseCompact. Nothing that outlives a
 // verification points into one: the header and payload are read from string
-// copies.
+// copies, or (parseMode.ownPayload) the payload is never in one.
 var scratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // parseCompact is the form check, done before any JSON is read: at most
@@ -147,49 +161,98 @@ var scratch = sync.Pool{New: func() any { return new([]byte) }}
 // most maxHeaderBytes, and each segment strict base64url (see decodeSegment);
 // the header and signature must not be empty. The JWE form (five segments)
 // and the JSON serializations fail here; an empty payload (detached content,
-// RFC 7515 Appendix F) fails when the payload is decoded.
+// RFC 7515 Appendix F) fails when the payload is decoded. Segments are
+// checked in order (header, payload, signature) and the first that fails
+// names the error.
 //
-// The token's bytes and its decoded segments are written to buf's array
-// when it is large enough (buf may be nil), else to a new one, which it
-// returns for reuse.
-func parseCompact(token string, buf []byte) (t compact, grown []byte, err error) {
+// The signing input is the token's own bytes, read in place: nothing may
+// write to it. The decoded segments are written to buf's array when it is
+// large enough (buf may be nil), else to a new one, which it returns for
+// reuse; mode may leave the header undecoded or give the payload an array
+// of its own.
+func parseCompact(token string, buf []byte, mode parseMode) (t compact, grown []byte, err error) {
 	if len(token) > maxTokenBytes {
 		return compact{}, buf, fmt.Errorf("%w: token longer than %d bytes", ErrMalformed, maxTokenBytes)
 	}
-	hseg, rest, ok1 := strings.Cut(token, ".")
-	pseg, sseg, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(sseg, '.') >= 0 {
-		return compact{}, buf, fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+	first, last := strings.IndexByte(token, '.'), strings.LastIndexByte(token, '.')
+	if first == last { // no dot, or one
+		return compact{}, buf, errNotThreeSegments
+	}
+	hseg, pseg, sseg := token[:first], token[first+1:last], token[last+1:]
+	// A dot in pseg would make more segments. Every later check refuses
+	// such a token (the alphabet has no dot), so pseg is searched for one
+	// only when a check fails, which then answers as this check would have.
+	fail := func(err error) (compact, []byte, error) {
+		if strings.IndexByte(pseg, '.') >= 0 {
+			err = errNotThreeSegments
+		}
+		return compact{}, buf, err
 	}
 	if len(hseg) > maxHeaderBytes {
-		return compact{}, buf, fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes)
+		return fail(fmt.Errorf("%w: header longer than %d bytes", ErrMalformed, maxHeaderBytes))
 	}
-	// One array: the token's bytes (whose prefix is the signing input),
-	// then the three decoded segments.
-	enc := base64.RawURLEncoding
-	need := len(token) + enc.DecodedLen(len(hseg)) + enc.DecodedLen(len(pseg)) + enc.DecodedLen(len(sseg))
-	if cap(buf) < need {
-		buf = make([]byte, 0, need)
+	if mode.headers != nil {
+		t.cached, _ = mode.headers.get(hseg)
 	}
-	tb := append(buf[:0], token...)
+	// One array for the decoded header (unless cached), payload (unless
+	// it gets its own) and signature.
+	hn, pn, sn := max(b64DecodedLen(len(hseg)), 0), max(b64DecodedLen(len(pseg)), 0), max(b64DecodedLen(len(sseg)), 0)
+	if t.cached != nil {
+		hn = 0
+	}
+	if mode.ownPayload {
+		pn = 0
+	}
+	if need := hn + pn + sn; cap(buf) < need {
+		buf = make([]byte, need)
+	}
+	out := buf[:cap(buf)]
 	n := len(hseg) + 1 + len(pseg)
 	t.headerSeg = hseg
-	t.signingInput = tb[:n:n]
-	out := tb[len(tb):]
-	if t.header, out, err = decodeSegment(out, tb[:len(hseg)]); err != nil {
-		return compact{}, buf, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+	t.signingInput = unsafe.Slice(unsafe.StringData(token), n)[:n:n]
+	if t.cached == nil {
+		if t.header, err = decodeSegmentTo(out[:hn:hn], hseg); err != nil {
+			return fail(fmt.Errorf("%w: header: %w", ErrMalformed, err))
+		}
 	}
 	// An empty payload passes the form check (RFC 7515 allows it) and is
 	// refused as a claim set: it is not a JSON object.
 	if pseg != "" {
-		if t.payload, out, err = decodeSegment(out, tb[len(hseg)+1:n]); err != nil {
-			return compact{}, buf, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+		var dst []byte
+		if mode.ownPayload {
+			if b64DecodedLen(len(pseg)) >= 0 {
+				dst = make([]byte, b64DecodedLen(len(pseg)))
+			}
+		} else {
+			dst = out[hn : hn+pn : hn+pn]
+		}
+		if t.payload, err = decodeSegmentTo(dst, pseg); err != nil {
+			return fail(fmt.Errorf("%w: payload: %w", ErrMalformed, err))
 		}
 	}
-	if t.signature, _, err = decodeSegment(out, tb[n+1:]); err != nil {
-		return compact{}, buf, fmt.Errorf("%w: signature: %w", ErrMalformed, err)
+	if t.signature, err = decodeSegmentTo(out[hn+pn:hn+pn+sn:hn+pn+sn], sseg); err != nil {
+		return fail(fmt.Errorf("%w: signature: %w", ErrMalformed, err))
 	}
 	return t, buf, nil
+}
+
+// errNotThreeSegments is parseCompact's error for a token that does not
+// have exactly three segments.
+var errNotThreeSegments = fmt.Errorf("%w: not three dot-separated segments", ErrMalformed)
+
+// decodeSegmentTo decodes the base64url segment s into dst, which is
+// b64DecodedLen(len(s)) bytes long when that length is possible, as
+// decodeSegment does: it accepts and refuses what decodeSegment does, with
+// decodeSegment's error, and returns dst.
+func decodeSegmentTo(dst []byte, s string) ([]byte, error) {
+	if s != "" && decodeB64(dst, s) {
+		return dst, nil
+	}
+	// decodeB64 refuses exactly what decodeSegment refuses (FuzzDecodeB64),
+	// whose error names the problem; should it ever accept, its answer
+	// stands.
+	seg, _, err := decodeSegment(dst[:0:0], []byte(s))
+	return seg, err
 }
 
 // decode reads the JOSE header strictly (see decodeHeader and tooDeep) and
@@ -227,16 +290,29 @@ func (m *Middleware) checkAlg(h *header) error {
 }
 
 // decodePayload reads the claim set strictly (see decodeClaims and
-// tooDeep) into Claims. Its iss chooses the keys; nothing in it is trusted
-// before the signature is checked.
+// tooDeep) into Claims, which keep a copy of b. Its iss chooses the keys;
+// nothing in it is trusted before the signature is checked.
 func decodePayload(b []byte) (*Claims, error) {
 	if len(b) == 0 {
+		return decodePayloadString("")
+	}
+	return decodePayloadString(string(b))
+}
+
+// decodePayloadString is decodePayload on a payload the returned Claims may
+// keep as it is: s must never change.
+func decodePayloadString(s string) (*Claims, error) {
+	if len(s) == 0 {
 		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
-	if tooDeep(b) {
-		return nil, fmt.Errorf("%w: payload: JSON nested deeper than %d", ErrMalformed, maxJSONDepth)
-	}
-	return decodeClaims(b)
+	return decodeClaimsString(s, true)
+}
+
+// payloadString is the payload parseCompact decoded with
+// parseMode.ownPayload, as a string sharing its array: nothing writes that
+// array afterwards.
+func payloadString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // checkSignature finds the key for the token among keys (by kid, bound to one
