@@ -10,17 +10,29 @@ import "strings"
 // solanaMainnet is the CAIP-2 id of Solana mainnet (its genesis hash).
 const solanaMainnet = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"
 
-// chainAliases maps the lower-case slugs of well-known chains to their
-// CAIP-2 ids.
-var chainAliases = map[string]string{
-	"ethereum": "eip155:1", "eth": "eip155:1", "mainnet": "eip155:1",
-	"polygon": "eip155:137", "matic": "eip155:137",
-	"base":     "eip155:8453",
-	"arbitrum": "eip155:42161", "arbitrum-one": "eip155:42161",
-	"optimism": "eip155:10",
-	"bsc":      "eip155:56", "bnb": "eip155:56", "binance": "eip155:56",
-	"avalanche": "eip155:43114", "avax": "eip155:43114",
-	"solana-mainnet": solanaMainnet, "sol": solanaMainnet,
+// chainAlias returns the CAIP-2 id of a well-known chain's lower-case
+// slug. A switch rather than a map: every token with a "chain" claim asks,
+// and a switch answers without hashing the slug.
+func chainAlias(slug string) (string, bool) {
+	switch slug {
+	case "ethereum", "eth", "mainnet":
+		return "eip155:1", true
+	case "polygon", "matic":
+		return "eip155:137", true
+	case "base":
+		return "eip155:8453", true
+	case "arbitrum", "arbitrum-one":
+		return "eip155:42161", true
+	case "optimism":
+		return "eip155:10", true
+	case "bsc", "bnb", "binance":
+		return "eip155:56", true
+	case "avalanche", "avax":
+		return "eip155:43114", true
+	case "solana-mainnet", "sol":
+		return solanaMainnet, true
+	}
+	return "", false
 }
 
 // requiredChain is the CAIP-2 form of a chain a requirement names: an alias
@@ -30,7 +42,7 @@ var chainAliases = map[string]string{
 func requiredChain(s string) string {
 	s = strings.TrimSpace(s)
 	lower := strings.ToLower(s)
-	if id, ok := chainAliases[lower]; ok {
+	if id, ok := chainAlias(lower); ok {
 		return id
 	}
 	if allDigits(lower) {
@@ -45,6 +57,12 @@ func requiredChain(s string) string {
 // tokenChain is the CAIP-2 form of a token's "chain" claim: as
 // requiredChain, except that Picket's slug "solana" means Solana mainnet.
 func tokenChain(s string) string {
+	switch s { // the usual claims, as Picket writes them
+	case "ethereum":
+		return "eip155:1"
+	case "solana":
+		return solanaMainnet
+	}
 	if strings.EqualFold(strings.TrimSpace(s), "solana") {
 		return solanaMainnet
 	}
