@@ -335,10 +335,13 @@ const maxFrozenText = spanExtra - 1
 // It reports false when c does not fit one (texts over 32 KiB, more than
 // 32,767 elements in a list), and the token is then not cached.
 func freeze(c *Claims) (frozenClaims, bool) {
-	f := frozenClaims{text: c.raw, exp: c.ExpiresAt, nbf: c.NotBefore, iat: c.IssuedAt}
 	if len(c.raw) > maxFrozenText {
-		return f, false
+		return frozenClaims{}, false
 	}
+	// A copy of the text: the verified payload may share an allocation with
+	// the claims box it was read into (see boxedText), which the cache
+	// must not keep.
+	f := frozenClaims{text: strings.Clone(c.raw), exp: c.ExpiresAt, nbf: c.NotBefore, iat: c.IssuedAt}
 	var extra string
 	ok := true
 	at := func(s string) span {

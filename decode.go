@@ -349,7 +349,7 @@ func putWords(dst []big.Word, x uint64) []big.Word {
 // copy of the text for Decode. Type errors wrap ErrMalformed; the time and
 // audience rules are checkClaims's.
 func decodeClaims(b []byte) (*Claims, error) {
-	return decodeClaimsString(string(b), false)
+	return decodeClaimsString(string(b), false, nil)
 }
 
 // decodeClaimsString is decodeClaims on a text the returned Claims may keep
@@ -358,8 +358,10 @@ func decodeClaims(b []byte) (*Claims, error) {
 // claim sets are read in one pass by quickClaims, which reads nothing
 // nested that deep; any other goes to walkClaims, which reads them as
 // strictly and answers for every text the way quickClaims would have.
-func decodeClaimsString(s string, depth bool) (*Claims, error) {
-	box := &claimsBox{}
+func decodeClaimsString(s string, depth bool, box *claimsBox) (*Claims, error) {
+	if box == nil {
+		box = &claimsBox{}
+	}
 	r := claimReader{box: box}
 	if quickClaims(s, &r) {
 		return r.claims(s)

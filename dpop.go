@@ -116,7 +116,7 @@ func WithDPoP(mode DPoPMode, opts ...DPoPOption) Option {
 				return fmt.Errorf("WithDPoP: %w", err)
 			}
 		}
-		if dp.algs == nil {
+		if dp.algs == 0 { // DPoPAlgorithms sets at least one
 			dp.setAlgs(defaultDPoPAlgs)
 		}
 		c.dpop = dp

@@ -55,7 +55,7 @@ func FuzzDPoPProof(f *testing.F) {
 			return
 		}
 		var h proofHeader
-		if decodeStrict([]byte(header), &h) != nil || !isDPoPType(h.Typ) || !dp.algs[jwa.SignatureAlgorithm(h.Alg)] {
+		if decodeStrict([]byte(header), &h) != nil || !isDPoPType(h.Typ) || !dp.algs.has(jwa.SignatureAlgorithm(h.Alg)) {
 			t.Fatalf("accepted header %q", header)
 		}
 		if p.jkt == "" || p.jti == "" || p.iat.IsZero() {

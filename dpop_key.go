@@ -45,11 +45,11 @@ func DPoPAlgorithms(algs ...jwa.SignatureAlgorithm) DPoPOption {
 }
 
 func (dp *dpopConfig) setAlgs(algs []jwa.SignatureAlgorithm) {
-	dp.algs = make(algSet, len(algs))
+	dp.algs = 0
 	names := make([]string, 0, len(algs))
 	for _, a := range algs {
-		if !dp.algs[a] {
-			dp.algs[a] = true
+		if !dp.algs.has(a) {
+			dp.algs = dp.algs.with(a)
 			names = append(names, a.String())
 		}
 	}

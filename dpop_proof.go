@@ -152,7 +152,7 @@ func (dp *dpopConfig) parseProof(s, wantJKT string) (*proof, error) {
 	switch {
 	case !isDPoPType(h.Typ):
 		return nil, fmt.Errorf("%w: typ is not dpop+jwt", ErrDPoPProof)
-	case !dp.algs[jwa.SignatureAlgorithm(h.Alg)]:
+	case !dp.algs.has(jwa.SignatureAlgorithm(h.Alg)):
 		return nil, fmt.Errorf("%w: alg not allowed", ErrDPoPProof)
 	case h.Crit != nil || h.B64 != nil || h.Enc != nil || h.Zip != nil:
 		return nil, fmt.Errorf("%w: header has crit, b64, enc or zip", ErrDPoPProof)

@@ -104,7 +104,7 @@ func canonicalTyp(t string) string {
 
 // checkHeader applies the issuer's algorithm and typ settings to h.
 func (is *issuer) checkHeader(h *header) error {
-	if !is.algs[jwa.SignatureAlgorithm(h.Alg)] {
+	if !is.algs.has(jwa.SignatureAlgorithm(h.Alg)) {
 		return fmt.Errorf("%w: alg not allowed for this issuer", ErrAlgorithm)
 	}
 	if is.types != nil && (h.Typ == "" || !slices.Contains(is.types, canonicalTyp(h.Typ))) {

@@ -665,7 +665,7 @@ func (p *jwksProvider) parseKey(raw jsontext.Value) (*key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.env.algs[k.alg] {
+	if !p.env.algs.has(k.alg) {
 		return nil, fmt.Errorf("key %q: algorithm %s not allowed", k.kid, k.alg)
 	}
 	return k, nil

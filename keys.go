@@ -78,8 +78,52 @@ type key struct {
 	verifier jws.Verifier
 }
 
-// algSet is the set of accepted signature algorithms.
-type algSet map[jwa.SignatureAlgorithm]bool
+// algSet is a set of the signature algorithms tokengate verifies, one bit
+// each: the check every request makes costs a switch, not a map lookup.
+type algSet uint16
+
+// algBit is alg's bit in an algSet; 0 for an algorithm not in
+// supportedAlgs, which no algSet holds.
+func algBit(alg jwa.SignatureAlgorithm) algSet {
+	switch alg {
+	case jwa.RS256:
+		return 1 << 0
+	case jwa.RS384:
+		return 1 << 1
+	case jwa.RS512:
+		return 1 << 2
+	case jwa.PS256:
+		return 1 << 3
+	case jwa.PS384:
+		return 1 << 4
+	case jwa.PS512:
+		return 1 << 5
+	case jwa.ES256:
+		return 1 << 6
+	case jwa.ES384:
+		return 1 << 7
+	case jwa.ES512:
+		return 1 << 8
+	case jwa.EdDSA:
+		return 1 << 9
+	case jwa.HS256:
+		return 1 << 10
+	case jwa.HS384:
+		return 1 << 11
+	case jwa.HS512:
+		return 1 << 12
+	}
+	return 0
+}
+
+// has reports whether alg is in s.
+func (s algSet) has(alg jwa.SignatureAlgorithm) bool {
+	b := algBit(alg)
+	return b != 0 && s&b != 0
+}
+
+// with returns s with alg added (s itself for an unsupported alg).
+func (s algSet) with(alg jwa.SignatureAlgorithm) algSet { return s | algBit(alg) }
 
 // supportedAlgs are the algorithms tokengate verifies; "none" is never among
 // them.
@@ -454,7 +498,7 @@ func (s *staticSource) open(env *sourceEnv) (keyProvider, error) {
 		return nil, errors.New("key source holds no key")
 	}
 	for _, k := range s.keys {
-		if !env.algs[k.alg] {
+		if !env.algs.has(k.alg) {
 			return nil, fmt.Errorf("key algorithm %s is not in WithAlgorithms", k.alg)
 		}
 	}

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // Middleware verifies Bearer tokens. Build it with [New]; it is immutable
@@ -30,7 +28,7 @@ type Middleware struct {
 // on any invalid option or key; it never panics. Key sources that fetch (such
 // as [JWKS]) start their background work here; [Middleware.Close] stops it.
 func New(opts ...Option) (*Middleware, error) {
-	cfg := config{realm: "api", now: time.Now} // a nil extractor: FromAuthHeader's checks, see Authenticate
+	cfg := config{realm: "api", now: wallClock} // a nil extractor: FromAuthHeader's checks, see Authenticate
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrConfig)
@@ -45,18 +43,18 @@ func New(opts ...Option) (*Middleware, error) {
 	if cfg.dpop != nil {
 		cfg.dpop = cfg.dpop.finish(cfg.replay)
 	}
-	global := make(algSet)
+	var global algSet
 	algs := cfg.algs
 	if algs == nil {
 		algs = supportedAlgs
 	}
 	for _, a := range algs {
-		global[a] = true
+		global = global.with(a)
 	}
 	m := &Middleware{
 		cfg:     cfg,
 		issuers: make(map[string]*issuer, len(cfg.issuers)),
-		algs:    maps.Clone(global),
+		algs:    global,
 	}
 	if cfg.cacheEntries > 0 {
 		m.cache = newTokenCache(cfg.cacheEntries)
@@ -67,9 +65,9 @@ func New(opts ...Option) (*Middleware, error) {
 			is.audience = ic.audience
 		}
 		if ic.algs != nil {
-			is.algs = make(algSet, len(ic.algs))
+			is.algs = 0
 			for _, a := range ic.algs {
-				is.algs[a], m.algs[a] = true, true
+				is.algs, m.algs = is.algs.with(a), m.algs.with(a)
 			}
 		}
 		p, err := keys.open(&sourceEnv{iss: iss, algs: is.algs, logger: cfg.logger, skew: cfg.skew})

@@ -215,8 +215,10 @@ func WithRealm(realm string) Option {
 	}
 }
 
-// WithClock sets the clock that exp, nbf and iat are checked against.
-// Default time.Now. New fails on nil. Meant for tests.
+// WithClock sets the clock that exp, nbf and iat (and a DPoP proof's iat)
+// are checked against. Default: the system's wall clock (time.Now, or on
+// linux/amd64 the same wall time read without the monotonic clock, to the
+// microsecond). New fails on nil. Meant for tests.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {

@@ -93,7 +93,7 @@ func (m *Middleware) verifyToken(ctx context.Context, token string, b64token boo
 	if err := m.checkAlg(&h); err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := decodePayloadString(payloadString(t.payload))
+	c, err := decodePayloadString(payloadString(t.payload), t.box)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -137,6 +137,14 @@ type compact struct {
 	cached       *header // the header of headerSeg, when a headerCache held it
 	payload      []byte
 	signature    []byte
+	box          *claimsBox // for the payload's claims, allocated with it (ownPayload)
+}
+
+// boxedText is a claims box and room for the text its claims are read from,
+// allocated together.
+type boxedText struct {
+	box  claimsBox
+	text [512]byte
 }
 
 // parseMode says how parseCompact treats the header and the payload.
@@ -220,8 +228,11 @@ func parseCompact(token string, buf []byte, mode parseMode) (t compact, grown []
 	if pseg != "" {
 		var dst []byte
 		if mode.ownPayload {
-			if b64DecodedLen(len(pseg)) >= 0 {
-				dst = make([]byte, b64DecodedLen(len(pseg)))
+			if n := b64DecodedLen(len(pseg)); n >= 0 && n <= len(boxedText{}.text) {
+				bt := new(boxedText)
+				dst, t.box = bt.text[:n:n], &bt.box
+			} else if n >= 0 {
+				dst = make([]byte, n)
 			}
 		} else {
 			dst = out[hn : hn+pn : hn+pn]
@@ -283,7 +294,7 @@ func (h *header) decode(b []byte) error {
 // checkAlg refuses a header whose alg is not in the allowlist ("none" never
 // is; names match exactly, so "None" or "hs256" are refused too).
 func (m *Middleware) checkAlg(h *header) error {
-	if !m.algs[jwa.SignatureAlgorithm(h.Alg)] {
+	if !m.algs.has(jwa.SignatureAlgorithm(h.Alg)) {
 		return fmt.Errorf("%w: alg not allowed", ErrAlgorithm)
 	}
 	return nil
@@ -294,18 +305,18 @@ func (m *Middleware) checkAlg(h *header) error {
 // nothing in it is trusted before the signature is checked.
 func decodePayload(b []byte) (*Claims, error) {
 	if len(b) == 0 {
-		return decodePayloadString("")
+		return decodePayloadString("", nil)
 	}
-	return decodePayloadString(string(b))
+	return decodePayloadString(string(b), nil)
 }
 
 // decodePayloadString is decodePayload on a payload the returned Claims may
 // keep as it is: s must never change.
-func decodePayloadString(s string) (*Claims, error) {
+func decodePayloadString(s string, box *claimsBox) (*Claims, error) {
 	if len(s) == 0 {
 		return nil, fmt.Errorf("%w: empty payload (detached content is refused)", ErrMalformed)
 	}
-	return decodeClaimsString(s, true)
+	return decodeClaimsString(s, true, box)
 }
 
 // payloadString is the payload parseCompact decoded with
