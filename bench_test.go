@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"math/big"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -24,7 +25,9 @@ import (
 //	floor     the signature check alone, with the standard library
 //	handler   a request through Middleware.Handler, nothing cached
 //	cached    the same with WithCache: a cache hit
-//	*-par     the same with b.RunParallel
+//	*-par     the same with b.RunParallel on every core (GOMAXPROCS)
+//	*-par1    the same on one core (GOMAXPROCS 1), run right before *-par,
+//	          so that *-par1 ÷ *-par is how the path scales with the cores
 //
 // and, once, the group "context": a bare handler that copies the request
 // with a new Claims in its context, which every request that reaches the
@@ -37,6 +40,7 @@ import (
 //
 //	for i in 1 2 3 4 5 6; do go test -run '^$' -bench Speed .; done | tee speed.txt
 //	go run ./internal/benchratio < speed.txt
+//	go run ./internal/benchratio -cores context/floor < speed.txt
 
 var speedAlgs = []jwa.SignatureAlgorithm{jwa.RS256, jwa.ES256, jwa.EdDSA, jwa.HS256}
 
@@ -106,7 +110,7 @@ func BenchmarkSpeed(b *testing.B) {
 		okHandler.ServeHTTP(w, r.WithContext(tokengate.ContextWithClaims(r.Context(), new(tokengate.Claims))))
 	})
 	runHandler(b, "context/floor", withClaims, bearer("x"))
-	runHandlerParallel(b, "context/floor-par", withClaims, bearer("x"))
+	runHandlerParallel(b, "context/floor", withClaims, bearer("x"))
 	for _, alg := range speedAlgs {
 		f := newSpeedFixture(b, alg)
 		floor := f.floor(b)
@@ -121,7 +125,7 @@ func BenchmarkSpeed(b *testing.B) {
 				}
 			}
 		})
-		b.Run(alg.String()+"/floor-par", func(b *testing.B) {
+		runParallel(b, alg.String()+"/floor", func(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -143,7 +147,7 @@ func BenchmarkSpeed(b *testing.B) {
 			h := newMiddleware(b, opts...).Handler(okHandler)
 			req := bearer(f.token)
 			runHandler(b, alg.String()+"/"+mode.name, h, req)
-			runHandlerParallel(b, alg.String()+"/"+mode.name+"-par", h, req)
+			runHandlerParallel(b, alg.String()+"/"+mode.name, h, req)
 		}
 	}
 }
@@ -168,9 +172,21 @@ func runHandler(b *testing.B, name string, h http.Handler, req *http.Request) {
 	})
 }
 
-// runHandlerParallel is runHandler with b.RunParallel.
+// runParallel runs f, which uses b.RunParallel, as name+"-par1" on one
+// core (GOMAXPROCS 1: the collector's work too) and then as name+"-par" on
+// every core, back to back, so that a slow spell of the machine weighs on
+// both.
+func runParallel(b *testing.B, name string, f func(b *testing.B)) {
+	b.Run(name+"-par1", func(b *testing.B) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		f(b)
+	})
+	b.Run(name+"-par", f)
+}
+
+// runHandlerParallel is runHandler with b.RunParallel, through runParallel.
 func runHandlerParallel(b *testing.B, name string, h http.Handler, req *http.Request) {
-	b.Run(name, func(b *testing.B) {
+	runParallel(b, name, func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			w := &discard{h: http.Header{}}

@@ -18,13 +18,14 @@
 // gets a table of X-par's throughput over X's, run by run (the median of
 // X[i]/X-par[i]): how the path scales with the cores.
 //
-// With -cores BASE, the input comes from runs with -cpu 1,N, and the only
-// table printed gives, for each benchmark run at both, its throughput on N
-// cores over its throughput on one (the median of ns1[i]/nsN[i]), and that
-// ratio over BASE's (for example "context/floor-par"), run by run: how the
-// path scales next to a baseline measured in the same runs. Run this way,
-// the one-core figure is a whole core's work, the collector's included,
-// rather than one goroutine's with a second core idle for the collector.
+// With -cores BASE, the only table printed gives, for each implementation
+// X with siblings X-par1 (b.RunParallel on one core, GOMAXPROCS 1) and
+// X-par (on every core), X-par's throughput over X-par1's (the median of
+// par1[i]/par[i]), and that ratio over BASE's (a "group/X", for example
+// "context/floor"), run by run: how the path scales with the cores next to
+// a baseline measured in the same runs. The one-core figure is a whole
+// core's work, the collector's included, rather than one goroutine's with
+// another core idle for the collector.
 //
 // A benchmark named BenchmarkPeers/RS256/tokengate-2 is the implementation
 // "tokengate" in the group "RS256"; the -2 (GOMAXPROCS) is dropped. Lines
@@ -47,9 +48,9 @@ func main() {
 	var opt options
 	flag.BoolVar(&opt.rate, "rate", false, "also print throughput as a share of the floor's")
 	flag.BoolVar(&opt.par, "par", false, "also print each X-par's throughput over X's")
-	flag.StringVar(&opt.cores, "cores", "", "print only each benchmark's throughput on N cores over one core's, next to this baseline's (group/impl), from runs with -cpu 1,N")
+	flag.StringVar(&opt.cores, "cores", "", "print only each X-par's throughput over X-par1's, next to this baseline's (group/X)")
 	flag.Parse()
-	groups, err := parse(os.Stdin, opt.cores != "")
+	groups, err := parse(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchratio:", err)
 		os.Exit(1)
@@ -87,14 +88,12 @@ type result struct {
 }
 
 // parse reads benchmark output and collects the runs of each sub-benchmark.
-// With procs, an implementation's name keeps its GOMAXPROCS as "@N" (see
-// parseLine).
-func parse(r io.Reader, procs bool) ([]*group, error) {
+func parse(r io.Reader) ([]*group, error) {
 	var groups []*group
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() {
-		g, impl, vals, ok := parseLine(sc.Text(), procs)
+		g, impl, vals, ok := parseLine(sc.Text())
 		if !ok {
 			continue
 		}
@@ -128,10 +127,8 @@ func parse(r io.Reader, procs bool) ([]*group, error) {
 //	BenchmarkPeers/RS256/floor-2   36000   33012 ns/op   0 B/op   0 allocs/op
 //
 // into its group ("RS256"), implementation ("floor") and values by unit.
-// A name without sub-benchmarks is its own group and implementation. With
-// procs, the implementation is "floor@2" (GOMAXPROCS 2), and "floor@1" for
-// a name without the suffix, which `go test -cpu 1` writes.
-func parseLine(line string, procs bool) (grp, impl string, vals map[string]float64, ok bool) {
+// A name without sub-benchmarks is its own group and implementation.
+func parseLine(line string) (grp, impl string, vals map[string]float64, ok bool) {
 	f := strings.Fields(line)
 	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 		return "", "", nil, false
@@ -139,10 +136,10 @@ func parseLine(line string, procs bool) (grp, impl string, vals map[string]float
 	if _, err := strconv.ParseUint(f[1], 10, 64); err != nil { // the iteration count
 		return "", "", nil, false
 	}
-	name, n := f[0], 1
+	name := f[0]
 	if i := strings.LastIndexByte(name, '-'); i > 0 {
-		if p, err := strconv.Atoi(name[i+1:]); err == nil {
-			name, n = name[:i], p
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			name = name[:i]
 		}
 	}
 	parts := strings.Split(strings.TrimPrefix(name, "Benchmark"), "/")
@@ -153,9 +150,6 @@ func parseLine(line string, procs bool) (grp, impl string, vals map[string]float
 		grp, impl = parts[0], parts[1]
 	default: // Peers/RS256/floor: the top-level name is the same for all
 		grp, impl = strings.Join(parts[1:len(parts)-1], "/"), parts[len(parts)-1]
-	}
-	if procs {
-		impl += "@" + strconv.Itoa(n)
 	}
 	vals = make(map[string]float64)
 	for i := 2; i+1 < len(f); i += 2 {
@@ -262,65 +256,52 @@ func writePar(w io.Writer, g *group) {
 	}
 }
 
-// writeCores prints one table: for each implementation run with
-// GOMAXPROCS 1 and N > 1 (named X@1 and X@N by parse), its throughput on N
-// cores over one core's, and that ratio over the baseline's (named
-// "group/impl"), each the median of the runs' ratios.
+// writeCores prints one table: for each implementation X of a group with
+// X-par1 and X-par, X-par's throughput over X-par1's, and that ratio over
+// the baseline's (named "group/X"), each the median of the runs' ratios.
 func writeCores(w io.Writer, groups []*group, baseline string) error {
-	find := func(grp, impl string) *result {
-		for _, g := range groups {
-			if g.name != grp {
-				continue
-			}
-			for _, r := range g.impls {
-				if r.name == impl {
-					return r
-				}
+	// scaling is X-par1's times over X-par's, run by run; nil when g lacks
+	// either or they differ in runs.
+	scaling := func(g *group, x string) []float64 {
+		var one, all *result
+		for _, r := range g.impls {
+			switch r.name {
+			case x + "-par1":
+				one = r
+			case x + "-par":
+				all = r
 			}
 		}
-		return nil
-	}
-	// scaling is X@1's time over X@N's, run by run.
-	scaling := func(one, many *result) []float64 {
-		if len(one.ns) != len(many.ns) {
+		if one == nil || all == nil || len(one.ns) != len(all.ns) {
 			return nil
 		}
 		out := make([]float64, len(one.ns))
 		for i := range one.ns {
-			out[i] = one.ns[i] / many.ns[i]
+			out[i] = one.ns[i] / all.ns[i]
 		}
 		return out
 	}
-	bgrp, bimpl, ok := strings.Cut(baseline, "/")
+	bgrp, bx, ok := strings.Cut(baseline, "/")
 	if !ok {
 		return fmt.Errorf("-cores %q: want group/impl", baseline)
 	}
 	var base []float64
-	var cores string
-	if one := find(bgrp, bimpl+"@1"); one != nil {
-		for _, g := range groups {
-			for _, r := range g.impls {
-				if n, ok := strings.CutPrefix(r.name, bimpl+"@"); ok && g.name == bgrp && n != "1" {
-					base, cores = scaling(one, r), n
-				}
-			}
+	for _, g := range groups {
+		if g.name == bgrp {
+			base = scaling(g, bx)
 		}
 	}
 	if base == nil {
-		return fmt.Errorf("-cores %q: no runs of it at -cpu 1 and at N > 1, as many of each", baseline)
+		return fmt.Errorf("-cores %q: no runs of %s-par1 and %s-par, as many of each", baseline, bx, bx)
 	}
-	fmt.Fprintf(w, "| path | %s cores ÷ 1 core | ÷ %s's | runs |\n|---|--:|--:|--:|\n", cores, baseline)
+	fmt.Fprintf(w, "| path | all cores ÷ one core | ÷ %s's | runs |\n|---|--:|--:|--:|\n", baseline)
 	for _, g := range groups {
 		for _, r := range g.impls {
-			x, ok := strings.CutSuffix(r.name, "@1")
+			x, ok := strings.CutSuffix(r.name, "-par1")
 			if !ok {
 				continue
 			}
-			many := find(g.name, x+"@"+cores)
-			if many == nil {
-				continue
-			}
-			s := scaling(r, many)
+			s := scaling(g, x)
 			if s == nil || len(s) != len(base) {
 				continue
 			}

@@ -73,7 +73,7 @@ func TestParseLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
-			grp, impl, vals, ok := parseLine(tt.line, false)
+			grp, impl, vals, ok := parseLine(tt.line)
 			if ok != tt.wantResult {
 				t.Fatalf("ok = %v, want %v", ok, tt.wantResult)
 			}
@@ -99,7 +99,7 @@ BenchmarkPeers/HS256/nethttp-2   	10000000	       150 ns/op	       0 B/op	      
 PASS
 ok  	github.com/tokengate/tokengate/benchmarks	12.3s
 `
-	groups, err := parse(strings.NewReader(in), false)
+	groups, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ BenchmarkLoad/slow-2    	 1000	  400 ns/op
 BenchmarkLoad/slow-par-2	 1000	  300 ns/op
 BenchmarkLoad/lone-par-2	 1000	  300 ns/op
 `
-	groups, err := parse(strings.NewReader(in), false)
+	groups, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,40 +182,43 @@ BenchmarkLoad/lone-par-2	 1000	  300 ns/op
 	}
 }
 
-// TestCores: with -cores, each benchmark run at -cpu 1 and 2 gets its
-// throughput on two cores over one core's and that over the baseline's,
-// run by run; a benchmark run at one of them only is left out.
+// TestCores: with -cores, each X with X-par1 and X-par gets X-par's
+// throughput over X-par1's and that over the baseline's, run by run; an X
+// without both is left out, and a baseline without both is an error.
 func TestCores(t *testing.T) {
-	in := `BenchmarkSpeed/context/floor-par   	 1000	  100 ns/op
-BenchmarkSpeed/RS256/cached-par      	 1000	  400 ns/op
-BenchmarkSpeed/RS256/lone-par        	 1000	  400 ns/op
-BenchmarkSpeed/context/floor-par-2 	 1000	  80 ns/op
-BenchmarkSpeed/RS256/cached-par-2    	 1000	  200 ns/op
-BenchmarkSpeed/context/floor-par   	 1000	  100 ns/op
-BenchmarkSpeed/RS256/cached-par      	 1000	  300 ns/op
-BenchmarkSpeed/RS256/lone-par        	 1000	  300 ns/op
-BenchmarkSpeed/context/floor-par-2 	 1000	  50 ns/op
-BenchmarkSpeed/RS256/cached-par-2    	 1000	  200 ns/op
+	in := `BenchmarkSpeed/context/floor-2      	 1000	  90 ns/op
+BenchmarkSpeed/context/floor-par1-2 	 1000	  100 ns/op
+BenchmarkSpeed/context/floor-par-2  	 1000	  80 ns/op
+BenchmarkSpeed/RS256/cached-par1-2  	 1000	  400 ns/op
+BenchmarkSpeed/RS256/cached-par-2   	 1000	  200 ns/op
+BenchmarkSpeed/RS256/lone-par1-2    	 1000	  400 ns/op
+BenchmarkSpeed/context/floor-2      	 1000	  90 ns/op
+BenchmarkSpeed/context/floor-par1-2 	 1000	  100 ns/op
+BenchmarkSpeed/context/floor-par-2  	 1000	  50 ns/op
+BenchmarkSpeed/RS256/cached-par1-2  	 1000	  300 ns/op
+BenchmarkSpeed/RS256/cached-par-2   	 1000	  200 ns/op
+BenchmarkSpeed/RS256/lone-par1-2    	 1000	  300 ns/op
 `
-	groups, err := parse(strings.NewReader(in), true)
+	groups, err := parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	if err := writeCores(&b, groups, "context/floor-par"); err != nil {
+	if err := writeCores(&b, groups, "context/floor"); err != nil {
 		t.Fatal(err)
 	}
-	// context: 1.25 and 2.00, median 1.625 (printed 1.62×, half to even); cached: 2.00 and 1.50, median
-	// 1.75; relative: 2.00/1.25 = 1.6 and 1.50/2.00 = 0.75, median 1.175.
-	want := `| path | 2 cores ÷ 1 core | ÷ context/floor-par's | runs |
+	// context: 1.25 and 2.00, median 1.625 (printed 1.62×, half to even);
+	// cached: 2.00 and 1.50, median 1.75; relative: 2.00/1.25 = 1.6 and
+	// 1.50/2.00 = 0.75, median 1.175.
+	want := `| path | all cores ÷ one core | ÷ context/floor's | runs |
 |---|--:|--:|--:|
-| context/floor-par | 1.62× | 1.00× | 2 |
-| RS256/cached-par | 1.75× | 1.18× | 2 |
+| context/floor | 1.62× | 1.00× | 2 |
+| RS256/cached | 1.75× | 1.18× | 2 |
 `
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	for _, base := range []string{"context/missing", "nogroup", "RS256/lone-par"} {
+	for _, base := range []string{"context/missing", "nogroup", "RS256/lone"} {
 		t.Run(base, func(t *testing.T) {
 			if err := writeCores(io.Discard, groups, base); err == nil {
 				t.Errorf("-cores %q: no error", base)
