@@ -159,8 +159,14 @@ func (tb *TokenBalances) holdsTokenID(want map[string]bool) bool {
 	return false
 }
 
-// clone returns a deep copy of tb.
+// clone returns a deep copy of tb. Its keys are tb's strings.
 func (tb *TokenBalances) clone() *TokenBalances {
+	return tb.cloneKeys(func(k string) string { return k })
+}
+
+// cloneKeys returns a deep copy of tb whose keys are key(k) for tb's keys
+// k, which key must return unchanged in content.
+func (tb *TokenBalances) cloneKeys(key func(string) string) *TokenBalances {
 	if tb == nil {
 		return nil
 	}
@@ -170,7 +176,7 @@ func (tb *TokenBalances) clone() *TokenBalances {
 		}
 		out := make(map[string]*big.Rat, len(m))
 		for k, b := range m {
-			out[k] = new(big.Rat).Set(b)
+			out[key(k)] = new(big.Rat).Set(b)
 		}
 		return out
 	}

@@ -335,7 +335,8 @@ const maxFrozenText = spanExtra - 1
 // It reports false when c does not fit one (texts over 32 KiB, more than
 // 32,767 elements in a list), and the token is then not cached.
 func freeze(c *Claims) (frozenClaims, bool) {
-	if len(c.raw) > maxFrozenText {
+	n := len(c.Audience) + len(c.TokenIDs) + len(c.Scopes) + 2*len(c.Wallets)
+	if len(c.raw) > maxFrozenText || n > maxFrozenText {
 		return frozenClaims{}, false
 	}
 	// A copy of the text: the verified payload may share an allocation with
@@ -365,10 +366,6 @@ func freeze(c *Claims) (frozenClaims, bool) {
 		c.DisplayAddress, c.ContractAddress, c.Email} {
 		f.strs[i] = at(s)
 	}
-	n := len(c.Audience) + len(c.TokenIDs) + len(c.Scopes) + 2*len(c.Wallets)
-	if n > maxFrozenText {
-		return f, false
-	}
 	if n > 0 {
 		f.lists = make([]span, 0, n)
 	}
@@ -393,7 +390,14 @@ func freeze(c *Claims) (frozenClaims, bool) {
 	if c.TokenBalance != nil {
 		f.bal = new(big.Rat).Set(c.TokenBalance)
 	}
-	f.bals = c.TokenBalances.clone()
+	// The keys, too, must not point into the verification's payload: into
+	// the entry's own copy of it, or copies when not found there.
+	f.bals = c.TokenBalances.cloneKeys(func(k string) string {
+		if i := strings.Index(c.raw, k); i >= 0 {
+			return f.text[i : i+len(k)]
+		}
+		return strings.Clone(k)
+	})
 	return f, ok
 }
 

@@ -96,9 +96,10 @@ func (v *quickValidator) literal(i int, lit string) (int, bool) {
 }
 
 // quickPlain marks the bytes a quick string may hold as they are: printable
-// ASCII but '"' and '\\'.
+// ASCII and DEL (0x7F, which JSON allows unescaped), but '"' and '\\'.
+// specials agrees byte for byte.
 var quickPlain = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
+	for c := 0x20; c <= 0x7f; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
