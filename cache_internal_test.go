@@ -193,3 +193,30 @@ func TestSetRat(t *testing.T) {
 func TestClaimsBoxSize(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(claimsBox{}), uintptr(512))
 }
+
+// TestOffsetIn: a substring of the text is found where its bytes are, even
+// after an earlier equal run; a copy is found by search; and nothing
+// outside the text is placed in it.
+func TestOffsetIn(t *testing.T) {
+	text := `{"a":"0xab","b":"0xab"}`
+	second := text[17:21] // the second "0xab", by its bytes
+	tests := []struct {
+		name string
+		s    string
+		want int
+	}{
+		{"own bytes", second, 17},
+		{"own bytes at the start", text[:2], 0},
+		{"own bytes at the end", text[len(text)-2:], len(text) - 2},
+		{"a copy: the first occurrence", strings.Clone(second), 6},
+		{"absent", "0xcd", -1},
+		{"empty", "", 0},
+		{"longer than the text", strings.Repeat("x", len(text)+1), -1},
+		{"overlapping the end", (text + "0xab")[len(text)-2:], -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, offsetIn(text, tt.s))
+		})
+	}
+}
