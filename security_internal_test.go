@@ -14,7 +14,7 @@ import (
 const picketPayload = `{"aud":"my-app-id","chain":"ethereum","contractAddress":"0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d",` +
 	`"displayAddress":"vitalik.eth","email":"holder@example.com","exp":1700003600,"iat":1700000000,` +
 	`"iss":"https://picketapi.com","jti":"8f0f2b8c7f0e4f0e9b1c0d4e5f6a7b8c","sub":"0x71C7656EC7ab88b098defB751B7401B5f6d8976F",` +
-	`"tenant":"t-123","tokenBalance":"0.1337","tokenBalances":{"0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d":{"1":"1","2":"0.5"}},` +
+	`"tenant":"t-123","tokenBalance":"0.1337","tokenBalances":{"contractAddress":{"0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d":"1.5"},"tokenIds":{"1":"1","2":"0.5"}},` +
 	`"tokenIds":["1","2","3"],"version":2,"walletAddress":"0x71C7656EC7ab88b098defB751B7401B5f6d8976F","nonce":"x"}`
 
 func TestCaseVariantNames(t *testing.T) {
