@@ -1,7 +1,6 @@
 package tokengate_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -67,7 +66,7 @@ func (downStore) Use(context.Context, string, time.Time) (bool, error) {
 // of a DPoP refusal, never the token, the proof or the nonce; a replay
 // store that is down refuses with 503 and no challenge.
 func TestDPoPRefusalsAreQuiet(t *testing.T) {
-	var logs bytes.Buffer
+	var logs syncBuffer // the key set's background fetches log too
 	var decisions []tokengate.Decision
 	iss := newIssuer(t, jwa.ES256)
 	secret := []byte("0123456789abcdef0123456789abcdef")
