@@ -192,6 +192,9 @@ func TestSetRat(t *testing.T) {
 // every hit the next size class and the slower allocation path.
 func TestClaimsBoxSize(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(claimsBox{}), uintptr(512))
+	// An uncached token's claims box and payload: with the malloc header
+	// (8 bytes), the 1,024-byte class, not the next one (1,152).
+	assert.LessOrEqual(t, unsafe.Sizeof(boxedText{})+8, uintptr(1024))
 }
 
 // TestOffsetIn: a substring of the text is found where its bytes are, even
