@@ -446,7 +446,7 @@ func (f *frozenClaims) strings(lists *[]span, n int16, dst []string) []string {
 func (f *frozenClaims) thaw() *Claims {
 	box := &claimsBox{}
 	c := &box.c
-	c.raw = f.text
+	c.raw, c.box = f.text, box
 	c.Issuer, c.Subject, c.ID = f.str(f.strs[frIssuer]), f.str(f.strs[frSubject]), f.str(f.strs[frID])
 	c.Chain, c.WalletAddress = f.str(f.strs[frChain]), f.str(f.strs[frWallet])
 	c.DisplayAddress, c.ContractAddress = f.str(f.strs[frDisplay]), f.str(f.strs[frContract])
@@ -490,6 +490,7 @@ func setRat(z, x *big.Rat, w *ratWords) *big.Rat {
 func (c *Claims) clone() *Claims {
 	box := &claimsBox{c: *c}
 	d := &box.c
+	d.box = box
 	if c.Audience != nil {
 		d.Audience = append(box.aud[:0:len(box.aud)], c.Audience...)
 	}

@@ -69,6 +69,9 @@ type Claims struct {
 	// payload, whose binding (cnf) counts as well as the answer's. Remote
 	// answers never enter the verified-token cache, which does not keep it.
 	tokenRaw *string
+	// box is the claims box these claims were allocated in; a copy of them
+	// is not in it (see boxOf).
+	box *claimsBox
 }
 
 // Decode unmarshals the whole verified payload into v, so a caller can read
@@ -91,8 +94,13 @@ type claimsKey struct{}
 
 // ContextWithClaims returns a copy of ctx that carries c. The middleware uses
 // it; tests and adapters may use it to hand claims to code that reads them
-// with [ClaimsFromContext].
+// with [ClaimsFromContext]. For claims a Middleware returned, the first call
+// allocates nothing (their allocation has room for the context); any later
+// call, and claims built or copied by hand, get a [context.WithValue].
 func ContextWithClaims(ctx context.Context, c *Claims) context.Context {
+	if b := boxOf(c); b != nil && b.asContext(ctx) {
+		return b
+	}
 	return context.WithValue(ctx, claimsKey{}, c)
 }
 

@@ -299,7 +299,8 @@ func decodeHeader(b []byte, h *header) error {
 }
 
 // claimsBox is a claim set allocated together with room for its audience,
-// a few token ids and its balance: one allocation for a usual token.
+// a few token ids, its balance and the context that carries it (see
+// claims_context.go): one allocation for a usual token.
 type claimsBox struct {
 	c      Claims
 	aud    [1]string
@@ -307,6 +308,7 @@ type claimsBox struct {
 	bal    big.Rat
 	words  ratWords // bal's, when it is small
 	wallet [1]WalletAccount
+	ctx    claimsContext
 }
 
 // ratWords is room for a small rational's words (up to 64 bits each, what
@@ -470,6 +472,7 @@ func (r *claimReader) claims(raw string) (*Claims, error) {
 		c.Wallets = box.wallet[:1:1]
 	}
 	c.raw = raw
+	c.box = box
 	return c, nil
 }
 

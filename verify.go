@@ -146,7 +146,7 @@ type compact struct {
 // class exactly (TestClaimsBoxSize).
 type boxedText struct {
 	box  claimsBox
-	text [504]byte
+	text [472]byte
 }
 
 // parseMode says how parseCompact treats the header and the payload.
