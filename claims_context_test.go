@@ -17,16 +17,13 @@ import (
 
 type ctxKey string
 
-// verifiedClaims returns claims a Middleware verified, fresh for each call.
-func verifiedClaims(t *testing.T) func() *tokengate.Claims {
+// verifiedClaims returns claims a Middleware verified.
+func verifiedClaims(t *testing.T) *tokengate.Claims {
 	iss := newIssuer(t, jwa.ES256)
 	m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())), tokengate.WithAudience("my-app-id"))
-	tok := iss.Token(picketClaims())
-	return func() *tokengate.Claims {
-		c, err := m.Verify(context.Background(), tok)
-		require.NoError(t, err)
-		return c
-	}
+	c, err := m.Verify(context.Background(), iss.Token(picketClaims()))
+	require.NoError(t, err)
+	return c
 }
 
 // TestContextWithClaims: the context carries the claims and everything of
@@ -34,7 +31,7 @@ func verifiedClaims(t *testing.T) func() *tokengate.Claims {
 // context, to a second one (which must leave the first as it was), and a
 // copy of them.
 func TestContextWithClaims(t *testing.T) {
-	c := verifiedClaims(t)()
+	c := verifiedClaims(t)
 	copied := *c
 	deadline := time.Now().Add(time.Hour)
 	parent := func(v string) (context.Context, context.CancelFunc) {
@@ -86,7 +83,7 @@ func TestContextWithClaims(t *testing.T) {
 // contexts from many goroutines at once (-race in CI): each context keeps
 // its own parent.
 func TestContextWithClaimsConcurrent(t *testing.T) {
-	c := verifiedClaims(t)()
+	c := verifiedClaims(t)
 	const n = 16
 	ctxs := make([]context.Context, n)
 	var wg sync.WaitGroup
