@@ -96,8 +96,18 @@ type claimsKey struct{}
 // it; tests and adapters may use it to hand claims to code that reads them
 // with [ClaimsFromContext]. For claims a Middleware returned, the first call
 // allocates nothing (their allocation has room for the context); any later
-// call, and claims built or copied by hand, get a [context.WithValue].
+// call, and claims built or copied by hand, get a [context.WithValue]. It
+// panics when ctx is nil, as context.WithValue does.
+//
+// The first context shares its allocation with the claims, so claims kept
+// after their request (or copies of them, which point to it) keep that
+// request's context, and the values in it, reachable, as a kept
+// *http.Request would. To keep a caller's identity for longer, keep the
+// fields needed (Subject, Wallets, ...) rather than the Claims.
 func ContextWithClaims(ctx context.Context, c *Claims) context.Context {
+	if ctx == nil {
+		panic("tokengate: ContextWithClaims: nil parent context")
+	}
 	if b := boxOf(c); b != nil && b.asContext(ctx) {
 		return b
 	}

@@ -79,6 +79,32 @@ func TestContextWithClaims(t *testing.T) {
 	}
 }
 
+// TestContextWithClaimsNilParent: a nil parent panics at once, as with
+// context.WithValue, for verified claims too, and does not use up their
+// allocation's context: the next call still gets it.
+func TestContextWithClaimsNilParent(t *testing.T) {
+	c := verifiedClaims(t)
+	for _, tt := range []struct {
+		name   string
+		claims *tokengate.Claims
+	}{
+		{"verified claims", c},
+		{"claims built by hand", &tokengate.Claims{Subject: "u"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.PanicsWithValue(t, "tokengate: ContextWithClaims: nil parent context", func() {
+				//lint:ignore SA1012 the nil parent is what is tested
+				tokengate.ContextWithClaims(nil, tt.claims)
+			})
+		})
+	}
+	ctx := tokengate.ContextWithClaims(context.Background(), c)
+	got, ok := tokengate.ClaimsFromContext(ctx)
+	require.True(t, ok)
+	assert.Same(t, c, got)
+	assert.NotContains(t, fmt.Sprintf("%T", ctx), "valueCtx", "the claims' own context, not a context.WithValue")
+}
+
 // TestContextWithClaimsConcurrent: the same verified claims handed to
 // contexts from many goroutines at once (-race in CI): each context keeps
 // its own parent.
