@@ -182,8 +182,12 @@ func (c *tokenCache) put(e *cacheEntry) {
 		}
 	}
 	if free < 0 {
+		// The choice takes a bit that neither set depends on (they come
+		// from the top bits of each half): with hi's top bit, the second
+		// set would always be in the upper half of the sets, which would
+		// then take three quarters of the evictions.
 		s := a
-		if e.fp.hi>>63 == 1 {
+		if e.fp.hi&1 == 1 {
 			s = b
 		}
 		lo, hi := c.bounds(s)

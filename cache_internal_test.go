@@ -164,6 +164,36 @@ func TestTokenCache(t *testing.T) {
 	assert.LessOrEqual(t, c.len(), 64)
 }
 
+// TestCacheEvictsEvenly: once the cache is full, every set takes its
+// share of the evictions, whichever of its fingerprint's two sets a token
+// is put in.
+func TestCacheEvictsEvenly(t *testing.T) {
+	const sets, inserts = 64, 100_000
+	c := newTokenCache(sets * cacheWays)
+	for i := 0; c.len() < sets*cacheWays; i++ {
+		c.put(&cacheEntry{fp: c.fp.of(fmt.Sprint("fill ", i))})
+	}
+	var took [sets]int
+	for i := range inserts {
+		e := &cacheEntry{fp: c.fp.of(fmt.Sprint("new ", i))}
+		c.put(e)
+		a, b := c.choices(e.fp)
+		if _, got := c.find(a, e.fp); got == e {
+			took[a]++
+		} else if _, got := c.find(b, e.fp); got == e {
+			took[b]++
+		} else {
+			t.Fatalf("insert %d is in neither of its sets", i)
+		}
+	}
+	const mean = inserts / sets
+	for s, n := range took {
+		if n < mean*3/4 || n > mean*5/4 {
+			t.Errorf("set %d took %d evictions, the mean is %d", s, n, mean)
+		}
+	}
+}
+
 // TestSetRat: setRat copies any rational, in the given arrays when it fits
 // them, and the copy shares nothing with the original.
 func TestSetRat(t *testing.T) {
