@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"math/big"
 	"math/bits"
 	"slices"
@@ -247,10 +248,12 @@ type fingerprint struct{ lo, hi uint64 }
 // nothing about the GHASH key. This costs about a quarter of SHA-256 over
 // a 700-byte token (BenchmarkCacheFingerprint), which is most of a cache
 // hit's budget. Where AES-GCM with a fixed nonce is not allowed (the
-// FIPS 140-only mode), the fingerprint is SHA-256, truncated to 128 bits.
+// FIPS 140-only mode), the fingerprint is HMAC-SHA256 under a random key,
+// truncated to 128 bits (newMACFingerprinter).
 type fingerprinter struct {
-	gcm cipher.AEAD  // nil: SHA-256
-	enc cipher.Block // the second key
+	gcm  cipher.AEAD  // nil: HMAC-SHA256 from macs
+	enc  cipher.Block // the second key
+	macs *sync.Pool   // of hash.Hash, HMAC-SHA256 under one key; when gcm is nil
 }
 
 // fingerprintBuf is scratch memory for one fingerprint: the interfaces of
@@ -259,6 +262,7 @@ type fingerprinter struct {
 type fingerprintBuf struct {
 	out   [aes.BlockSize]byte
 	tag   []byte
+	sum   [sha256.Size]byte
 	nonce [12]byte // all zero
 }
 
@@ -271,23 +275,34 @@ func newFingerprinter() fingerprinter {
 	b1, err1 := aes.NewCipher(k1[:])
 	b2, err2 := aes.NewCipher(k2[:])
 	if err1 != nil || err2 != nil {
-		return fingerprinter{}
+		return newMACFingerprinter()
 	}
 	gcm, err := cipher.NewGCM(b1)
 	if err != nil {
-		return fingerprinter{}
+		return newMACFingerprinter()
 	}
 	return fingerprinter{gcm: gcm, enc: b2}
 }
 
+// newMACFingerprinter returns the fingerprinter for where AES-GCM with a
+// fixed nonce is not allowed: HMAC-SHA256 under a random 256-bit key.
+func newMACFingerprinter() fingerprinter {
+	key := make([]byte, sha256.Size)
+	rand.Read(key) // never fails (crypto/rand)
+	return fingerprinter{macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
+
 // of returns token's fingerprint.
 func (p fingerprinter) of(token string) fingerprint {
-	// The token's own bytes, not a copy: GCM and SHA-256 only read them.
+	// The token's own bytes, not a copy: GCM and HMAC only read them.
 	in := unsafe.Slice(unsafe.StringData(token), len(token))
 	b := fingerprintBufs.Get().(*fingerprintBuf)
 	if p.gcm == nil {
-		sum := sha256.Sum256(in)
-		copy(b.out[:], sum[:])
+		mac := p.macs.Get().(hash.Hash)
+		mac.Reset()
+		mac.Write(in)
+		copy(b.out[:], mac.Sum(b.sum[:0]))
+		p.macs.Put(mac)
 	} else {
 		b.tag = p.gcm.Seal(b.tag[:0], b.nonce[:], nil, in)
 		p.enc.Encrypt(b.out[:], b.tag)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -104,10 +106,10 @@ func TestFrozenClaims(t *testing.T) {
 }
 
 // TestFingerprint: a fingerprint depends on every byte of the token and on
-// the cache's keys, with GHASH-AES and with the SHA-256 fallback.
+// the cache's keys, with GHASH-AES and with the HMAC-SHA256 fallback.
 func TestFingerprint(t *testing.T) {
 	tok := strings.Repeat("eyJhbGciOiJIUzI1NiJ9.", 40)
-	for _, p := range []fingerprinter{newFingerprinter(), {}} {
+	for _, p := range []fingerprinter{newFingerprinter(), newMACFingerprinter()} {
 		seen := map[fingerprint]string{p.of(tok): tok}
 		assert.Equal(t, p.of(tok), p.of(strings.Clone(tok)), "same token, same fingerprint")
 		for _, other := range []string{"", "a", tok + "\x00", tok[:len(tok)-1], "x" + tok[1:], tok[:400] + "X" + tok[401:]} {
@@ -119,6 +121,29 @@ func TestFingerprint(t *testing.T) {
 		}
 	}
 	assert.NotEqual(t, newFingerprinter().of(tok), newFingerprinter().of(tok), "keys differ per cache")
+	assert.NotEqual(t, newMACFingerprinter().of(tok), newMACFingerprinter().of(tok), "HMAC keys differ per cache")
+}
+
+// TestFingerprintFIPSOnly: in the FIPS 140-only mode, which refuses
+// AES-GCM with a fixed nonce, the cache fingerprints with HMAC-SHA256 and
+// finds what it holds. The test runs itself again with
+// GODEBUG=fips140=only, a setting read when the process starts.
+func TestFingerprintFIPSOnly(t *testing.T) {
+	if os.Getenv("TOKENGATE_FIPS_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFingerprintFIPSOnly$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "TOKENGATE_FIPS_CHILD=1", "GODEBUG=fips140=only")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Contains(t, string(out), "--- PASS: TestFingerprintFIPSOnly")
+		return
+	}
+	c := newTokenCache(16)
+	require.Nil(t, c.fp.gcm, "AES-GCM with a fixed nonce is refused")
+	require.NotNil(t, c.fp.macs)
+	e := &cacheEntry{fp: c.fp.of("a.b.c")}
+	c.put(e)
+	assert.Same(t, e, c.get(c.fp.of(strings.Clone("a.b.c"))))
+	assert.Nil(t, c.get(c.fp.of("a.b.d")))
 }
 
 // TestTokenCache: the cache holds at most its size, finds what it holds,
