@@ -71,14 +71,17 @@ func New(opts ...Option) (*Client, error) {
 	if c.http == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = cfg.maxInFlight
+		t.MaxResponseHeaderBytes = maxHeaderBytes
 		c.transport = t
-		c.http = &http.Client{
-			Transport: t,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse // a redirect is an answer we do not use
-			},
-		}
+		c.http = &http.Client{Transport: t}
+	} else {
+		hc := *c.http
+		c.http = &hc
 	}
+	// A redirect is an answer we do not use; following it would also send
+	// the endpoint's URL (often with an API key in its path or query) to
+	// another host in the Referer header.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.base, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }

@@ -247,6 +247,14 @@ func TestNodeFailures(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(out)
 		}},
 		{"hanging", false, func(_ http.ResponseWriter, r *http.Request, _ []rpcCall) { <-r.Context().Done() }},
+		{"headers over 64 KiB", false, func(w http.ResponseWriter, _ *http.Request, calls []rpcCall) {
+			w.Header().Set("X-Padding", strings.Repeat("x", 65<<10))
+			out := make([]any, len(calls))
+			for i, c := range calls {
+				out[i] = goodAnswer(c)
+			}
+			_ = json.NewEncoder(w).Encode(out)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,6 +284,78 @@ func expect503(t *testing.T, g *gate, tok string) {
 	}
 	if resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("503 without Retry-After")
+	}
+}
+
+// TestRedirectNotFollowed: a node that redirects is a failed read (503),
+// with the Client's own HTTP client and with one given by HTTPClient, and
+// the redirect's target never hears of the endpoint (its URL may hold an
+// API key, which following would send there as the Referer).
+func TestRedirectNotFollowed(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []onchain.Option
+	}{
+		{"own client", nil},
+		{"client given", []onchain.Option{onchain.HTTPClient(&http.Client{})}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var elsewhere atomic.Int64
+			target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+			defer target.Close()
+			node := newFakeNode(t, func(w http.ResponseWriter, r *http.Request, _ []rpcCall) {
+				http.Redirect(w, r, target.URL+"/rpc", http.StatusTemporaryRedirect)
+			})
+			oc := newClient(t, node.URL+"/v3/SECRETKEY", tt.opts...)
+			err := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "1").Check(context.Background(), &tokengate.Claims{WalletAddress: fakeHolder})
+			if !errors.Is(err, tokengate.ErrUnavailable) {
+				t.Fatalf("Check: got %v, want ErrUnavailable", err)
+			}
+			if n := elsewhere.Load(); n != 0 {
+				t.Fatalf("the redirect's target got %d requests, want 0", n)
+			}
+		})
+	}
+}
+
+// panicky is a RoundTripper that panics while panics is set.
+type panicky struct{ panics atomic.Bool }
+
+func (p *panicky) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.panics.Load() {
+		panic("round trip")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestReadPanics: a read that panics (here in a RoundTripper given with
+// HTTPClient) lets the panic go on, and leaves nothing in flight: the next
+// request reads again, at once, rather than waiting on a read that never
+// ends.
+func TestReadPanics(t *testing.T) {
+	node := newFakeNode(t, nil)
+	node.broken.Store(false)
+	rt := &panicky{}
+	rt.panics.Store(true)
+	oc := newClient(t, node.URL, onchain.HTTPClient(&http.Client{Transport: rt}))
+	req := oc.ERC20(chainID, "0x00000000000000000000000000000000000000c0", "1")
+	claims := &tokengate.Claims{WalletAddress: fakeHolder}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the RoundTripper's panic did not reach the caller")
+			}
+		}()
+		_ = req.Check(context.Background(), claims)
+	}()
+	if n := onchain.CacheLen(oc); n != 0 {
+		t.Fatalf("after the panic: %d reads cached or in flight, want 0", n)
+	}
+	rt.panics.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := req.Check(ctx, claims); err != nil {
+		t.Fatalf("Check after the panic: %v", err)
 	}
 }
 

@@ -141,9 +141,12 @@ func CacheSize(n int) Option {
 
 // HTTPClient sets the client that sends JSON-RPC requests. By default the
 // Client has its own, with a transport like http.DefaultTransport that keeps
-// up to [MaxInFlight] idle connections per host and does not follow
-// redirects. A client given here is used as it is ([Timeout] still applies
-// to each request); [Client.Close] does not close its connections.
+// up to [MaxInFlight] idle connections per host and takes at most 64 KiB of
+// answer headers. A client given here is used with its transport, cookie
+// jar and timeout ([Timeout] still applies to each request); [Client.Close]
+// does not close its connections. Either way a redirect is never followed
+// (it is a failed read, 503): following one would send the endpoint's URL,
+// API key included, to another host in the Referer header.
 func HTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

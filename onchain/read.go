@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tokengate/tokengate"
 )
@@ -35,7 +36,7 @@ func (c *Client) read(ctx context.Context, ep *endpoint, keys []key, out []value
 		// The read runs on the Client's context, not the request's: a
 		// request that goes away must not fail the others waiting on it.
 		started := c.cache.clock.Now()
-		vals, err := c.fetch(ep, ks)
+		vals, err := c.fetchOwn(ep, ks, keys, own, entries, started)
 		c.cache.finish(keys, own, entries, vals, err, started)
 		if err != nil {
 			c.warn(ep, err)
@@ -58,4 +59,21 @@ func (c *Client) read(ctx context.Context, ep *endpoint, keys []key, out []value
 		out[i] = e.val
 	}
 	return nil
+}
+
+// fetchOwn is c.fetch(ep, ks). Should it panic (a RoundTripper given with
+// HTTPClient, say), the reads it owns are finished with an error before
+// the panic goes on, so that the requests waiting on them are answered and
+// the cache lets go of them, rather than waiting on reads that never end.
+func (c *Client) fetchOwn(ep *endpoint, ks, keys []key, own []int, entries []*entry, started time.Time) ([]value, error) {
+	done := false
+	defer func() {
+		if !done {
+			err := fmt.Errorf("%w: onchain %s: the read panicked", tokengate.ErrUnavailable, ep.name)
+			c.cache.finish(keys, own, entries, nil, err, started)
+		}
+	}()
+	vals, err := c.fetch(ep, ks)
+	done = true
+	return vals, err
 }

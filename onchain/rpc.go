@@ -24,6 +24,9 @@ const (
 	// maxResponse caps the body of a JSON-RPC answer (a batch of maxBatch
 	// answers is about 15 KiB).
 	maxResponse = 1 << 20
+	// maxHeaderBytes caps the headers of a JSON-RPC answer with the
+	// default client (net/http's own cap is 10 MB).
+	maxHeaderBytes = 64 << 10
 )
 
 // rpcMessage is one JSON-RPC 2.0 answer. It is decoded strictly (see
