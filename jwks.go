@@ -366,19 +366,53 @@ func (p *jwksProvider) lookup(ctx context.Context, kid string, alg jwa.Signature
 			return nil, p.unavailable(ks)
 		}
 	}
+	// With a kid, either error means that no key has it (ErrAlgorithm: nor
+	// does a key without kid have the token's alg).
 	k, err := ks.ring.lookup(kid, alg)
-	if err == nil || kid == "" || !errors.Is(err, ErrUnknownKey) {
+	if noKey := errors.Is(err, ErrUnknownKey) || errors.Is(err, ErrAlgorithm); kid == "" || !noKey {
 		return k, err
 	}
-	// A fetch that ended since ks was loaded may have brought the kid: the
-	// budget then refuses a new one, but the new keys answer.
-	if f := p.start(JWKSReasonUnknownKid, false); f != nil {
-		p.await(ctx, f, &deadline)
-	}
-	if now := p.keys.Load(); now != ks && p.fresh(now) {
+	if now := p.refetch(ctx, ks, &deadline); now != nil {
 		return now.ring.lookup(kid, alg)
 	}
 	return nil, err
+}
+
+// lookupKid is for a token whose kid is in no key of the set, and which the
+// key without kid that stood in for it failed to verify: the issuer may
+// have started signing with a new key that a fetch would bring. It returns
+// the key of that kid in the key set in use, or in one fetched now (as for
+// an unknown kid: when the budget allows, sharing a fetch in flight), or
+// an error wrapping ErrUnknownKey.
+func (p *jwksProvider) lookupKid(ctx context.Context, kid string) (*key, error) {
+	ks := p.keys.Load()
+	if p.fresh(ks) {
+		if k, ok := ks.ring.byKid[kid]; ok {
+			return k, nil
+		}
+		var deadline time.Time
+		if now := p.refetch(ctx, ks, &deadline); now != nil {
+			if k, ok := now.ring.byKid[kid]; ok {
+				return k, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: no key with that kid", ErrUnknownKey)
+}
+
+// refetch starts a fetch for a kid that ks lacks (when the budget allows
+// it) or joins the one in flight, and waits for it. It returns the key set
+// in use when it is fresh and is not ks, else nil. A fetch that ended since
+// ks was loaded may have brought the kid: the budget then refuses a new
+// one, but the new keys answer.
+func (p *jwksProvider) refetch(ctx context.Context, ks *jwksKeys, deadline *time.Time) *jwksKeys {
+	if f := p.start(JWKSReasonUnknownKid, false); f != nil {
+		p.await(ctx, f, deadline)
+	}
+	if now := p.keys.Load(); now != ks && p.fresh(now) {
+		return now
+	}
+	return nil
 }
 
 func (p *jwksProvider) current(k *key) bool {

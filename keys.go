@@ -54,6 +54,12 @@ type keyProvider interface {
 	close()
 }
 
+// kidFetcher is a keyProvider whose keys come from a JWKS, which a fetch
+// may bring up to date (see jwksProvider.lookupKid).
+type kidFetcher interface {
+	lookupKid(ctx context.Context, kid string) (*key, error)
+}
+
 // remoteValidator is a keyProvider of an issuer that publishes no keys
 // (remote validation: RFC 7662 introspection, Picket's validate call, see
 // remote.go): it validates the whole token by asking the issuer and returns

@@ -141,6 +141,14 @@ func (p *oidcProvider) lookup(ctx context.Context, kid string, alg jwa.Signature
 	return j.lookup(ctx, kid, alg)
 }
 
+// lookupKid is the key set's lookupKid (see jwksProvider.lookupKid).
+func (p *oidcProvider) lookupKid(ctx context.Context, kid string) (*key, error) {
+	if j := p.keys.Load(); j != nil {
+		return j.lookupKid(ctx, kid)
+	}
+	return nil, fmt.Errorf("%w: no key with that kid", ErrUnknownKey)
+}
+
 func (p *oidcProvider) current(k *key) bool {
 	j := p.keys.Load()
 	return j != nil && j.current(k)

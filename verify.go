@@ -338,13 +338,33 @@ func checkSignature(ctx context.Context, keys keyProvider, t *compact, h *header
 	if err != nil {
 		return nil, err
 	}
-	if k.alg != alg {
-		return nil, fmt.Errorf("%w: header alg differs from the key's", ErrAlgorithm)
+	err = verifyWith(k, alg, t)
+	if err != nil && h.Kid != "" && k.kid == "" {
+		// A key without kid stood in for the token's kid, which no key
+		// has, and failed: the issuer may sign with a new key that a fetch
+		// of its JWKS brings, as for any unknown kid.
+		if f, ok := keys.(kidFetcher); ok {
+			if k2, err2 := f.lookupKid(ctx, h.Kid); err2 == nil {
+				k, err = k2, verifyWith(k2, alg, t)
+			}
+		}
 	}
-	if err := k.verifier.Verify(t.signingInput, t.signature, k.raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
+	if err != nil {
+		return nil, err
 	}
 	return k, nil
+}
+
+// verifyWith checks t's signature with k, for a token whose header names
+// alg.
+func verifyWith(k *key, alg jwa.SignatureAlgorithm, t *compact) error {
+	if k.alg != alg {
+		return fmt.Errorf("%w: header alg differs from the key's", ErrAlgorithm)
+	}
+	if err := k.verifier.Verify(t.signingInput, t.signature, k.raw); err != nil {
+		return fmt.Errorf("%w: %w", ErrSignature, err)
+	}
+	return nil
 }
 
 // jsonProblem names the kind of a JSON decoding error. The error's own text
