@@ -1,7 +1,8 @@
 // Package redisstore is a [tokengate.ReplayStore] on Redis, so that
 // [tokengate.WithSingleUse] holds across every instance of an app: a token id
-// is spent with one atomic SET NX with an expiry, on a single node, Sentinel
-// or Cluster (any go-redis v9 UniversalClient).
+// is spent with one atomic script (set the key unless it exists, with an
+// expiry), on a single node, Sentinel or Cluster (any go-redis v9
+// UniversalClient, with its default options or any others).
 //
 // When Redis cannot be reached, Use returns an error and the middleware
 // refuses the request with 503 (fail closed); nothing is cached, so the
@@ -10,8 +11,12 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +31,8 @@ type Store struct {
 	prefix  string
 	timeout time.Duration
 	err     error
+	nonce   string        // random, this Store's part of every value it writes
+	calls   atomic.Uint64 // the other part: a count of its Use calls
 }
 
 // Option configures a [Store].
@@ -38,7 +45,10 @@ func WithPrefix(prefix string) Option {
 	return func(s *Store) { s.prefix = prefix }
 }
 
-// WithTimeout bounds one call to Redis. Default 1s; a value that is not
+// WithTimeout bounds one call to Redis: Use fails when Redis has not
+// answered by then, whatever the client's options (without go-redis's
+// ContextTimeoutEnabled, the command itself then ends at the client's read
+// and write timeouts, in the background). Default 1s; a value that is not
 // positive makes every Use fail.
 func WithTimeout(d time.Duration) Option {
 	return func(s *Store) {
@@ -54,7 +64,7 @@ var _ tokengate.ReplayStore = (*Store)(nil)
 // New returns a Store on c. Use fails (and so refuses the request) when c is
 // nil or an option is invalid.
 func New(c redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{client: c, prefix: "tokengate:spent:", timeout: time.Second}
+	s := &Store{client: c, prefix: "tokengate:spent:", timeout: time.Second, nonce: newNonce()}
 	if c == nil {
 		s.err = errors.New("redisstore: nil client")
 	}
@@ -66,29 +76,74 @@ func New(c redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
-// Use spends id until exp with SET key 1 NX PXAT exp. It reports false when
-// the id was spent before, true when it was fresh (or exp has passed, which
-// leaves nothing to record), and an error when Redis does not answer within
-// the timeout.
+// Use spends id until exp. It reports false when the id was spent before,
+// true when it was fresh (or exp has passed, which leaves nothing to
+// record), and an error when Redis does not answer within the timeout.
+//
+// The record is written with a value of this call's own and an expiry
+// counted from now on this host's clock (never Redis's: a Redis host whose
+// clock runs ahead must not drop records early), rounded up to the
+// millisecond. When the client retries the command because its answer was
+// lost, the retry finds that value and reports the id fresh: the call that
+// spent it is this one.
 func (s *Store) Use(ctx context.Context, id string, exp time.Time) (bool, error) {
 	if s.err != nil {
 		return false, s.err
 	}
-	if !time.Now().Before(exp) {
+	ttl := time.Until(exp)
+	if ttl <= 0 {
 		return true, nil
 	}
-	// Round up to the millisecond, Redis's resolution: the record must
-	// outlive exp, never expire just before it.
-	exp = exp.Add(time.Millisecond - 1).Truncate(time.Millisecond)
+	ms := (ttl + time.Millisecond - 1) / time.Millisecond
+	value := s.nonce + strconv.FormatUint(s.calls.Add(1), 36)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := s.client.SetArgs(ctx, s.prefix+id, "1", redis.SetArgs{Mode: "NX", ExpireAt: exp}).Err()
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, redis.Nil):
-		return false, nil
-	default:
-		return false, fmt.Errorf("redisstore: %w", err)
+	done := make(chan spendResult, 1)
+	go func() {
+		n, err := spend.Run(ctx, s.client, []string{s.prefix + id}, value, int64(ms)).Int()
+		done <- spendResult{n == 1, err}
+	}()
+	var r spendResult
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		select {
+		case r = <-done: // it answered just in time
+		default:
+			return false, fmt.Errorf("redisstore: %w", ctx.Err())
+		}
 	}
+	if r.err != nil {
+		return false, fmt.Errorf("redisstore: %w", r.err)
+	}
+	return r.fresh, nil
+}
+
+// spendResult is what the spend script answered.
+type spendResult struct {
+	fresh bool
+	err   error
+}
+
+// spend sets KEYS[1] to ARGV[1] for ARGV[2] milliseconds unless it exists,
+// and answers 1 when the id was fresh: the key was absent, or holds
+// ARGV[1] already (an earlier attempt of this very call, whose answer was
+// lost), else 0.
+var spend = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == false then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+	return 1
+end
+if v == ARGV[1] then
+	return 1
+end
+return 0
+`)
+
+// newNonce returns 16 random bytes in hex and a separator.
+func newNonce() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:]) + ":"
 }
