@@ -56,6 +56,7 @@ func (w *walker) balances() (*TokenBalances, error) {
 	}
 	tb := new(TokenBalances)
 	form := balancesUnknown
+	var flat canonicalKeys // the flat form's keys, made canonical
 	err := w.object(func(name string) error {
 		if w.s[w.i] == '{' {
 			if form == balancesFlat {
@@ -71,8 +72,9 @@ func (w *walker) balances() (*TokenBalances, error) {
 			}
 			m := make(map[string]*big.Rat)
 			*group = m
+			var seen canonicalKeys
 			return w.object(func(key string) error {
-				return addBalance(m, key, canon, w)
+				return addBalance(m, &seen, key, canon, w)
 			}, nil)
 		}
 		if form == balancesGrouped {
@@ -85,7 +87,7 @@ func (w *walker) balances() (*TokenBalances, error) {
 		if tb.ContractAddress == nil {
 			tb.ContractAddress = make(map[string]*big.Rat)
 		}
-		return addBalance(tb.ContractAddress, name, canonicalAddress, w)
+		return addBalance(tb.ContractAddress, &flat, name, canonicalAddress, w)
 	}, nil)
 	if err != nil {
 		return nil, err
@@ -109,16 +111,27 @@ func (tb *TokenBalances) group(name string) (*map[string]*big.Rat, func(string) 
 	return nil, nil
 }
 
+// canonicalKeys is the set of one map's keys made canonical, kept while the
+// map is read so that a duplicate is found in constant time: the payload
+// is read before its signature is checked, so its reading must cost no
+// more than linear time in its size, whoever wrote it.
+type canonicalKeys map[string]struct{}
+
 // addBalance reads the decimal at w into m[key], refusing a key that is the
-// same as one already in m once made canonical.
-func addBalance(m map[string]*big.Rat, key string, canon func(string) string, w *walker) error {
+// same as one already in m once made canonical (seen holds those).
+func addBalance(m map[string]*big.Rat, seen *canonicalKeys, key string, canon func(string) string, w *walker) error {
 	b, err := w.decimal("tokenBalances", new(big.Rat), nil)
 	if err != nil {
 		return err
 	}
-	if _, dup := lookupBalance(m, canon(key), canon); dup {
+	if *seen == nil {
+		*seen = make(canonicalKeys)
+	}
+	c := canon(key)
+	if _, dup := (*seen)[c]; dup {
 		return fmt.Errorf("%w: tokenBalances names one address or id twice", ErrMalformed)
 	}
+	(*seen)[c] = struct{}{}
 	m[key] = b
 	return nil
 }
