@@ -10,8 +10,9 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/lestrrat-go/jwx/v2/jwa"
+
+	"github.com/tokengate/tokengate/internal/jsonerr"
 )
 
 // Size limits checked before anything is decoded.
@@ -367,21 +368,15 @@ func verifyWith(k *key, alg jwa.SignatureAlgorithm, t *compact) error {
 	return nil
 }
 
-// jsonProblem names the kind of a JSON decoding error. The error's own text
-// quotes member names and bytes of a token whose signature is not checked
-// yet, so none of it reaches errors and logs.
+// jsonProblem names the kind of a JSON decoding error (see jsonerr.Kind):
+// the error's own text quotes member names and bytes of a token whose
+// signature is not checked yet, so none of it reaches errors and logs. The
+// package's own decoding errors, which quote nothing, keep their text.
 func jsonProblem(err error) string {
-	var syn *jsontext.SyntacticError
-	switch {
-	case errors.Is(err, jsontext.ErrDuplicateName):
-		return "duplicate member name"
-	case errors.Is(err, errCaseVariant), errors.Is(err, errNotObject), errors.Is(err, errTrailingData):
+	if errors.Is(err, errCaseVariant) || errors.Is(err, errNotObject) || errors.Is(err, errTrailingData) {
 		return err.Error()
-	case errors.As(err, &syn):
-		return "invalid JSON"
-	default:
-		return "a member has the wrong type"
 	}
+	return jsonerr.Kind(err)
 }
 
 // decodeSegment decodes one base64url segment strictly (only the URL-safe

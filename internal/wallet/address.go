@@ -33,8 +33,8 @@ func evmAddress(pub []byte) (string, error) {
 		return "", fmt.Errorf("secp256k1 public key: want 33 bytes (0x02/0x03) or 65 bytes (0x04), have %d", len(pub))
 	}
 	key, err := secp256k1.ParsePubKey(pub)
-	if err != nil {
-		return "", fmt.Errorf("secp256k1 public key: %w", err)
+	if err != nil { // its text would quote the key's coordinates
+		return "", errors.New("secp256k1 public key: not a point of the curve")
 	}
 	h := sha3.NewLegacyKeccak256()
 	h.Write(key.SerializeUncompressed()[1:])
@@ -126,8 +126,8 @@ func decodeKey(s string) ([]byte, error) {
 		return nil, errors.New("public_key empty")
 	}
 	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("public_key: %w", err)
+	if err != nil { // its text would quote the offending character
+		return nil, errors.New("public_key: not hex")
 	}
 	return b, nil
 }

@@ -59,7 +59,7 @@ func Privy(raw []byte, add Add) error {
 	lit := bytes.Trim(raw, " \t\n\r")
 	inner, err := jsontext.AppendUnquote(make([]byte, 0, len(lit)), lit)
 	if err != nil {
-		return fmt.Errorf("%s: %w", claim, err)
+		return fmt.Errorf("%s: %w", claim, jsonError(err))
 	}
 	return readWallets(claim, inner, add, privyEntry)
 }

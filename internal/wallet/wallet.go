@@ -27,6 +27,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/tokengate/tokengate/internal/jsonerr"
 )
 
 // Add receives one wallet: chain is a CAIP-2 chain id ("eip155:1") or a bare
@@ -82,7 +84,7 @@ func eachObject[T any](raw []byte, fn func(i int, e *T) error) error {
 	}
 	dec := jsontext.NewDecoder(bytes.NewBuffer(raw)) // a bytes.Buffer is parsed in place, not copied
 	if _, err := dec.ReadToken(); err != nil {       // '['
-		return err
+		return jsonError(err)
 	}
 	for i := 0; ; i++ {
 		k := dec.PeekKind()
@@ -91,7 +93,7 @@ func eachObject[T any](raw []byte, fn func(i int, e *T) error) error {
 		}
 		if k == 0 { // a syntax or I/O error: ReadToken reports it
 			_, err := dec.ReadToken()
-			return err
+			return jsonError(err)
 		}
 		if i == MaxEntries {
 			return fmt.Errorf("more than %d entries", MaxEntries)
@@ -101,20 +103,20 @@ func eachObject[T any](raw []byte, fn func(i int, e *T) error) error {
 		}
 		var e T
 		if err := json.UnmarshalDecode(dec, &e); err != nil {
-			return fmt.Errorf("entry %d: %w", i, err)
+			return fmt.Errorf("entry %d: %w", i, jsonError(err))
 		}
 		if err := fn(i, &e); err != nil {
 			return fmt.Errorf("entry %d: %w", i, err)
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil { // ']'
-		return err
+		return jsonError(err)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
 		if err == nil {
-			err = errors.New("data after the array")
+			return errors.New("data after the array")
 		}
-		return err
+		return jsonError(err)
 	}
 	return nil
 }
@@ -129,7 +131,7 @@ func optString(v jsontext.Value, name string) (s string, ok bool, err error) {
 		return "", false, fmt.Errorf("%s: want a JSON string, have %s", name, kindName(k))
 	}
 	if err := json.Unmarshal(v, &s); err != nil {
-		return "", false, fmt.Errorf("%s: %w", name, err)
+		return "", false, fmt.Errorf("%s: %w", name, jsonError(err))
 	}
 	return s, true, nil
 }
@@ -197,4 +199,10 @@ func checkAddress(ns, addr string) error {
 		return fmt.Errorf("address is not a valid %s address", ns)
 	}
 	return nil
+}
+
+// jsonError is err, a JSON decoding error, without its text, which quotes
+// the claim (see jsonerr.Kind).
+func jsonError(err error) error {
+	return errors.New(jsonerr.Kind(err))
 }

@@ -336,6 +336,11 @@ func fuzzReader(f *testing.F, read func([]byte, Add) error, cases []readerCase) 
 			if !errPrefix.MatchString(err.Error()) {
 				t.Fatalf("err = %q, want it to name the provider's claim", err)
 			}
+			for _, s := range libraryText {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("err = %q holds a library's text (%q)", err, s)
+				}
+			}
 			return
 		}
 		if len(got) > MaxEntries {
@@ -374,3 +379,50 @@ func BenchmarkWeb3Auth(b *testing.B) { benchReader(b, Web3Auth, web3authCases[0]
 
 // BenchmarkWeb3AuthExternal has no key derivation: the JSON work alone.
 func BenchmarkWeb3AuthExternal(b *testing.B) { benchReader(b, Web3Auth, web3authCases[3].raw) }
+
+// libraryText is what the errors of the libraries the readers use begin
+// with or say; none of it may reach a reader's error, whose text would then
+// quote the claim.
+var libraryText = []string{"jsontext", "json:", "encoding/hex", "coordinate", "invalid character", "U+"}
+
+// TestErrorsQuoteNoClaim: a reader's error names what is wrong with the
+// claim in its own words, and quotes none of the claim (names, values,
+// bytes, a public key), which would then reach logs.
+func TestErrorsQuoteNoClaim(t *testing.T) {
+	offCurve := anvil0.SerializeCompressed()
+	offCurve[32] ^= 0x01 // this x has no y (see TestEVMAddressErrors)
+	offCurveHex := hex.EncodeToString(offCurve)
+	tests := []struct {
+		name   string
+		read   func([]byte, Add) error
+		raw    string
+		secret string
+	}{
+		{"duplicate member name", Dynamic, `[{"zqxName":1,"zqxName":2}]`, "zqxName"},
+		{"syntax error", Dynamic, `[{"address":"a"zqx}]`, "zqx"},
+		{"invalid escape", Dynamic, `[{"address":"zqx\q"}]`, `\q`},
+		{"wrong type", Dynamic, `[{"address":{"zqx":1}}]`, "zqx"},
+		{"truncated", Dynamic, `[{"address":"zqx`, "zqx"},
+		{"invalid escape in Privy's string", Privy, `"[{\"type\":\"wallet\",\"address\":\"zqx\q\"}]"`, `\q`},
+		{"duplicate name in Privy's array", Privy, `"[{\"zqxType\":\"wallet\",\"zqxType\":\"wallet\"}]"`, "zqxType"},
+		{"key not on the curve", Web3Auth, `[{"public_key":"` + offCurveHex + `","type":"web3auth_app_key","curve":"secp256k1"}]`, offCurveHex[2:22]},
+		{"key not hex", Web3Auth, `[{"public_key":"02zqx","type":"web3auth_app_key","curve":"secp256k1"}]`, "z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.read([]byte(tt.raw), func(string, string) { t.Error("a wallet was added") })
+			if err == nil {
+				t.Fatal("err = nil, want an error")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, tt.secret) {
+				t.Errorf("err = %q quotes the claim (%q)", msg, tt.secret)
+			}
+			for _, s := range libraryText {
+				if strings.Contains(msg, s) {
+					t.Errorf("err = %q holds a library's text (%q)", msg, s)
+				}
+			}
+		})
+	}
+}
