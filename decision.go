@@ -68,13 +68,25 @@ func (m *Middleware) report(d *decisionMeta, err error) {
 	out := Decision{Status: http.StatusOK, Issuer: d.issuer, Cached: d.cached, Duration: time.Since(d.start)}
 	if err != nil {
 		e := classify(err)
-		out.Status, out.Code = e.Status, e.Code
-		for _, s := range sentinels {
-			if errors.Is(e, s) {
-				out.Err = s
-				break
+		out.Status, out.Code, out.Err = e.Status, e.Code, causeOf(e)
+	}
+	m.cfg.onDecision(out)
+}
+
+// causeOf is the sentinel e wraps that gives e's status: a requirement's
+// error may wrap others too (another Middleware's 401, say), which did not
+// decide this answer. Failing that, the first sentinel e wraps.
+func causeOf(e *Error) error {
+	var first error
+	for _, s := range sentinels {
+		if errors.Is(e, s) {
+			if classify(s).Status == e.Status {
+				return s
+			}
+			if first == nil {
+				first = s
 			}
 		}
 	}
-	m.cfg.onDecision(out)
+	return first
 }

@@ -38,16 +38,19 @@ type Requirement interface {
 }
 
 // RequirementFunc turns a function into a [Requirement]. An error it returns
-// that wraps neither [ErrForbidden] nor [ErrUnavailable] is wrapped in
-// ErrForbidden, so every other failure is a 403; the error is logged (with
-// [WithLogger]) but never sent to the client. A RequirementFunc counts as
-// local: it runs before requirements that report DoesIO.
+// that wraps [ErrUnavailable] (or [ErrKeysUnavailable], [ErrStoreUnavailable])
+// says it could not decide: 503. Any other is a 403, wrapped in
+// [ErrForbidden] when it does not wrap it already, whatever else it wraps
+// (another Middleware's 401, [ErrNoToken], ...): the request's own token
+// was valid. The error is logged (with [WithLogger]) but never sent to the
+// client. A RequirementFunc counts as local: it runs before requirements
+// that report DoesIO.
 type RequirementFunc func(ctx context.Context, c *Claims) error
 
 // Check calls f(ctx, c).
 func (f RequirementFunc) Check(ctx context.Context, c *Claims) error {
 	err := f(ctx, c)
-	if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrUnavailable) {
+	if err != nil && !errors.Is(err, ErrForbidden) && !undecided(err) {
 		err = fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
 	return err
@@ -163,20 +166,38 @@ func localFirst(reqs []Requirement) []Requirement {
 	return out
 }
 
-// checkAll returns the first unmet requirement's error; reqs are in
-// localFirst order. An error that wraps neither ErrForbidden nor
-// ErrUnavailable (a Requirement of another package's making) is wrapped in
-// ErrForbidden: an unmet requirement is never taken for a bad token.
+// checkAll returns the answer to the first unmet requirement (see unmet);
+// reqs are in localFirst order.
 func checkAll(ctx context.Context, c *Claims, reqs []Requirement) error {
 	for _, r := range reqs {
 		if err := r.Check(ctx, c); err != nil {
-			if !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrUnavailable) {
-				err = fmt.Errorf("%w: %w", ErrForbidden, err)
-			}
-			return err
+			return unmet(err)
 		}
 	}
 	return nil
+}
+
+// unmet is the answer to a requirement that failed with err: 503 when it
+// could not decide (see undecided), else 403 insufficient_scope, err
+// wrapped in ErrForbidden when it is not already. Nothing else err wraps
+// (another Middleware's *Error, ErrNoToken, ErrInvalidRequest: a
+// Requirement of another package's making may return anything) changes
+// that: an unmet requirement is never taken for a bad token or request.
+func unmet(err error) *Error {
+	if undecided(err) {
+		return &Error{Status: http.StatusServiceUnavailable, Err: err}
+	}
+	if !errors.Is(err, ErrForbidden) {
+		err = fmt.Errorf("%w: %w", ErrForbidden, err)
+	}
+	return &Error{Status: http.StatusForbidden, Code: CodeInsufficientScope, Err: err}
+}
+
+// undecided reports whether err, a requirement's error, says it could not
+// decide: it wraps ErrUnavailable, ErrKeysUnavailable or
+// ErrStoreUnavailable.
+func undecided(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrKeysUnavailable) || errors.Is(err, ErrStoreUnavailable)
 }
 
 func invalid(format string, args ...any) *requirement {
@@ -424,18 +445,18 @@ func AnyOf(reqs ...Requirement) Requirement {
 	}
 	reqs = localFirst(reqs)
 	return &requirement{inner: reqs, io: anyIO(reqs), check: func(ctx context.Context, c *Claims) error {
-		var undecided error
+		var pending error // the first that could not decide
 		for _, r := range reqs {
 			err := r.Check(ctx, c)
 			if err == nil {
 				return nil
 			}
-			if undecided == nil && errors.Is(err, ErrUnavailable) {
-				undecided = err
+			if pending == nil && undecided(err) {
+				pending = err
 			}
 		}
-		if undecided != nil {
-			return undecided
+		if pending != nil {
+			return pending
 		}
 		return &UnmetError{Kind: "any of"}
 	}}
