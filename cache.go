@@ -22,6 +22,11 @@ import (
 // maxCachedToken is the longest token the verified-token cache keeps.
 const maxCachedToken = 4 << 10
 
+// maxCacheEntries is the most entries WithCache takes: New allocates 16
+// bytes per entry at once (256 MiB here), and a full cache holds about
+// 850 more per entry.
+const maxCacheEntries = 1 << 24
+
 // cacheWays is how many entries share one set of the verified-token cache:
 // a token can live only in the set its fingerprint names, and a full set
 // evicts one of its own entries.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -149,8 +150,10 @@ func TestCacheBoundsAndLimits(t *testing.T) {
 		_, err := m.Verify(context.Background(), big)
 		assert.NoError(t, err)
 	}
-	_, err := tokengate.New(tokengate.WithKeys(tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(0))
-	assert.ErrorIs(t, err, tokengate.ErrConfig)
+	for _, n := range []int{0, -1, 1<<24 + 1, math.MaxInt} {
+		_, err := tokengate.New(tokengate.WithKeys(tokengate.HMACSecret(iss.Secret())), tokengate.WithCache(n))
+		assert.ErrorIs(t, err, tokengate.ErrConfig, "WithCache(%d)", n)
+	}
 }
 
 // TestCacheKeepsRequestChecks: with a cache, the Authorization header is

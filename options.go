@@ -279,12 +279,15 @@ func WithSingleUse(store ReplayStore) Option {
 // copy of the claims. When the cache is full a new token replaces one not
 // presented lately (CLOCK), so tokens presented often stay while tokens
 // seen once pass through. Tokens over 4 KiB are not cached. Default: no
-// cache. New fails on entries below 1 or given twice.
+// cache. New fails on entries below 1 or above 16,777,216 (1<<24, whose
+// slots alone take 256 MiB), or given twice.
 func WithCache(entries int) Option {
 	return func(c *config) error {
 		switch {
 		case entries < 1:
 			return fmt.Errorf("WithCache: %d entries", entries)
+		case entries > maxCacheEntries:
+			return fmt.Errorf("WithCache: %d entries, more than %d", entries, maxCacheEntries)
 		case c.cacheEntries != 0:
 			return errors.New("WithCache: given twice")
 		}
