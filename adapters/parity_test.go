@@ -238,7 +238,9 @@ func TestEchoErrorHandlerInCharge(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = m.Close() })
 	e := echo.New()
+	var logged string // what Echo's logger middleware would print of err
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		logged = err.Error()
 		var te *tokengate.Error
 		if errors.As(err, &te) {
 			_ = c.String(te.Status, fmt.Sprintf("custom %d %s", te.Status, te.Code))
@@ -254,6 +256,8 @@ func TestEchoErrorHandlerInCharge(t *testing.T) {
 	assert.Equal(t, 401, rec.Code)
 	assert.Equal(t, "custom 401 invalid_token", rec.Body.String())
 	assert.Equal(t, `Bearer realm="api", error="invalid_token"`, rec.Header().Get("WWW-Authenticate"))
+	assert.Contains(t, logged, `message={"error":"invalid_token"`, "the error's text shows the answer as JSON text")
+	assert.NotContains(t, logged, "a.b.c", "nor the token")
 }
 
 // TestGinRecordsError: the refusal is recorded with c.Error for Gin's error

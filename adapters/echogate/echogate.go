@@ -17,8 +17,6 @@
 package echogate
 
 import (
-	"encoding/json"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/tokengate/tokengate"
@@ -85,5 +83,17 @@ func refuse(m *tokengate.Middleware, c echo.Context, err error) error {
 			h[k] = v
 		}
 	}
-	return &echo.HTTPError{Code: status, Message: json.RawMessage(body), Internal: err}
+	return &echo.HTTPError{Code: status, Message: answerBody(body), Internal: err}
 }
+
+// answerBody is the JSON body of a refusal, as an *echo.HTTPError's
+// Message: Echo's error handler writes it as it is (MarshalJSON), and
+// HTTPError.Error, which Echo's logger prints, shows it as text (String)
+// rather than as a list of bytes. It holds fixed texts only, never a token.
+type answerBody []byte
+
+// MarshalJSON returns b, which is JSON already.
+func (b answerBody) MarshalJSON() ([]byte, error) { return b, nil }
+
+// String returns b as text.
+func (b answerBody) String() string { return string(b) }
