@@ -26,7 +26,9 @@ type Decision struct {
 	// Issuer is the configured issuer ([WithIssuer], or a preset's) whose
 	// settings applied, "" when none did: no token, a token refused before
 	// its issuer was known, an issuer that is not configured (its "iss" is
-	// never reported), or [WithKeys].
+	// never reported), or [WithKeys]. For a [Middleware.Require] that uses
+	// the claims already in the context, it is their issuer when this
+	// Middleware has it configured.
 	Issuer string
 	// Cached reports that the verified-token cache ([WithCache]) answered.
 	Cached bool

@@ -106,7 +106,24 @@ func TestDecisionHook(t *testing.T) {
 	t.Run("Handler then Require: two decisions", func(t *testing.T) {
 		rec.take()
 		serve(func(h http.Handler) http.Handler { return m.Handler(m.Require(tokengate.TokenID("7"))(h)) }, bearer(good))
-		assert.Len(t, rec.take(), 2)
+		got := rec.take()
+		require.Len(t, got, 2)
+		for _, d := range got {
+			assert.Equal(t, iss.URL(), d.Issuer, "Require names the issuer of the claims Handler put in the context")
+		}
+	})
+
+	t.Run("Require behind another Middleware's Handler", func(t *testing.T) {
+		// The claims come from an issuer this Middleware does not know:
+		// its name is not reported.
+		outer := newMiddleware(t, tokengate.WithIssuer(other.URL(), keysOf(other)), tokengate.WithAudience("app"))
+		rec.take()
+		res := serve(func(h http.Handler) http.Handler { return outer.Handler(m.Require(tokengate.TokenID("7"))(h)) },
+			bearer(other.Token(tokengate.Claims{Audience: []string{"app"}, TokenIDs: []string{"7"}})))
+		assert.Equal(t, 200, res.status)
+		got := rec.take()
+		require.Len(t, got, 1)
+		assert.Empty(t, got[0].Issuer)
 	})
 }
 

@@ -520,6 +520,8 @@ func (m *Middleware) gateOne(r *http.Request, reqs []Requirement, d *decisionMet
 		if c, err = m.authenticate(r, d); err != nil {
 			return nil, err
 		}
+	} else if _, known := m.issuers[c.Issuer]; known && d != nil {
+		d.issuer = c.Issuer // a name configured here, never a token's own
 	}
 	if err := checkAll(r.Context(), c, reqs); err != nil {
 		return nil, classify(err)
