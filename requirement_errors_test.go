@@ -24,7 +24,8 @@ import (
 // Require behind Handler, and through Require alone.
 func TestRequirementErrors(t *testing.T) {
 	iss := newIssuer(t, jwa.ES256)
-	other := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())))
+	keys := tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey()))
+	other := newMiddleware(t, keys)
 	_, otherErr := other.Verify(context.Background(), iss.Token(tokengate.Claims{ExpiresAt: time.Now().Add(-time.Hour)}))
 	require.ErrorIs(t, otherErr, tokengate.ErrExpired)
 	otherDown := &tokengate.Error{Status: http.StatusServiceUnavailable, Err: fmt.Errorf("%w: JWKS down", tokengate.ErrKeysUnavailable)}
@@ -51,20 +52,17 @@ func TestRequirementErrors(t *testing.T) {
 			make func(r tokengate.Requirement, hook tokengate.Option) func(http.Handler) http.Handler
 		}{
 			{"WithRequirements", func(r tokengate.Requirement, hook tokengate.Option) func(http.Handler) http.Handler {
-				m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())), tokengate.WithRequirements(r), hook)
-				return m.Handler
+				return newMiddleware(t, keys, tokengate.WithRequirements(r), hook).Handler
 			}},
 			{"Require behind Handler", func(r tokengate.Requirement, hook tokengate.Option) func(http.Handler) http.Handler {
-				m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())), hook)
+				m := newMiddleware(t, keys, hook)
 				return func(next http.Handler) http.Handler { return m.Handler(m.Require(r)(next)) }
 			}},
 			{"Require alone", func(r tokengate.Requirement, hook tokengate.Option) func(http.Handler) http.Handler {
-				m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())), hook)
-				return m.Require(r)
+				return newMiddleware(t, keys, hook).Require(r)
 			}},
 			{"inside AllOf", func(r tokengate.Requirement, hook tokengate.Option) func(http.Handler) http.Handler {
-				m := newMiddleware(t, tokengate.WithIssuer(iss.URL(), tokengate.PublicKey(jwa.ES256, iss.PublicKey())), hook)
-				return m.Require(tokengate.AllOf(tokengate.AllOf(r)))
+				return newMiddleware(t, keys, hook).Require(tokengate.AllOf(tokengate.AllOf(r)))
 			}},
 		} {
 			t.Run(tt.name+"/"+rt.name, func(t *testing.T) {
