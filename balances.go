@@ -111,27 +111,41 @@ func (tb *TokenBalances) group(name string) (*map[string]*big.Rat, func(string) 
 	return nil, nil
 }
 
-// canonicalKeys is the set of one map's keys made canonical, kept while the
-// map is read so that a duplicate is found in constant time: the payload
-// is read before its signature is checked, so its reading must cost no
-// more than linear time in its size, whoever wrote it.
+// canonicalKeys is the set of one map's keys made canonical, made while the
+// map is read once it holds smallBalances keys, so that a duplicate is
+// found in constant time: the payload is read before its signature is
+// checked, so its reading must cost no more than linear time in its size,
+// whoever wrote it. A smaller map is searched, which allocates nothing.
 type canonicalKeys map[string]struct{}
 
+// smallBalances is the most keys a map of balances is searched for a
+// duplicate without a canonicalKeys.
+const smallBalances = 8
+
 // addBalance reads the decimal at w into m[key], refusing a key that is the
-// same as one already in m once made canonical (seen holds those).
+// same as one already in m once made canonical (seen holds those once m
+// is not small).
 func addBalance(m map[string]*big.Rat, seen *canonicalKeys, key string, canon func(string) string, w *walker) error {
 	b, err := w.decimal("tokenBalances", new(big.Rat), nil)
 	if err != nil {
 		return err
 	}
-	if *seen == nil {
-		*seen = make(canonicalKeys)
+	if *seen == nil && len(m) >= smallBalances {
+		*seen = make(canonicalKeys, 2*len(m))
+		for k := range m {
+			(*seen)[canon(k)] = struct{}{}
+		}
 	}
 	c := canon(key)
-	if _, dup := (*seen)[c]; dup {
+	dup := false
+	if *seen == nil {
+		_, dup = lookupBalance(m, c, canon)
+	} else if _, dup = (*seen)[c]; !dup {
+		(*seen)[c] = struct{}{}
+	}
+	if dup {
 		return fmt.Errorf("%w: tokenBalances names one address or id twice", ErrMalformed)
 	}
-	(*seen)[c] = struct{}{}
 	m[key] = b
 	return nil
 }

@@ -347,6 +347,8 @@ func TestPicketTokenBalances(t *testing.T) {
 		{"malformed: balance a bool", token(map[string]any{bayc: true}), tokengate.MinBalance("0"), 401},
 		{"malformed: an address twice", token(map[string]string{bayc: "1", strings.ToLower(bayc): "2"}), tokengate.MinBalance("0"), 401},
 		{"malformed: a token id twice", token(map[string]map[string]string{"tokenIds": {"42": "1", "0042": "1"}}), tokengate.TokenID("42"), 401},
+		{"malformed: an address twice among many", token(manyBalances(bayc, strings.ToLower(bayc))), tokengate.MinBalance("0"), 401},
+		{"many addresses, each once", token(manyBalances(bayc)), tokengate.MinBalanceOf(bayc, "1"), 200},
 		{"malformed: an array", token([]string{bayc}), tokengate.MinBalance("0"), 401},
 		{"malformed: a group's name as a flat contract", token(map[string]string{"contractAddress": "12.5"}), tokengate.MinBalance("10"), 401},
 		{"malformed: a string", token(bayc), tokengate.MinBalance("0"), 401},
@@ -469,3 +471,17 @@ func TestRequirementValidate(t *testing.T) {
 type plainErrReq struct{}
 
 func (plainErrReq) Check(context.Context, *tokengate.Claims) error { return context.DeadlineExceeded }
+
+// manyBalances is a flat tokenBalances of 20 addresses besides addrs, each
+// with a balance of 1: past the size at which duplicates are looked up in a
+// set rather than searched.
+func manyBalances(addrs ...string) map[string]string {
+	m := map[string]string{}
+	for i := range 20 {
+		m[fmt.Sprintf("0x%040x", i+1)] = "1"
+	}
+	for _, a := range addrs {
+		m[a] = "1"
+	}
+	return m
+}
